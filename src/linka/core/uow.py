@@ -1,0 +1,115 @@
+"""The unit of work: one transaction, the events it records and the history it writes.
+
+    async with unit_of_work(db, actor) as uow:
+        agent = await accounts.actions.create_agent(uow, ...)
+
+On leaving the block without an error: in-transaction handlers run for the recorded events (they may
+record more, up to MAX_HANDLER_DEPTH), history is flushed, the transaction commits, and only then are
+the events published. On an error everything is rolled back: nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linka.core import clock
+from linka.core.db import Database
+from linka.core.events import MAX_HANDLER_DEPTH, Event, EventBus
+from linka.core.history import HistoryEntry
+from linka.core.permissions import Actor
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession, actor: Actor, bus: EventBus, db: Database) -> None:
+        self.session = session
+        self.actor = actor
+        self.bus = bus
+        self.db = db
+        self.now = clock.now()
+        self.events: list[Event] = []
+        self._pending_handling: list[tuple[Event, int]] = []
+        self._depth = 0
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+        self._pending_handling.append((event, self._depth))
+
+    def history(
+        self,
+        entity_type: str,
+        entity_id: int,
+        action: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            HistoryEntry(
+                at=self.now,
+                actor_agent_id=self.actor.agent_id,
+                actor_label=self.actor.name[:200],
+                origin=self.actor.origin.value,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                action=action,
+                before=_jsonable(before) if before is not None else None,
+                after=_jsonable(after) if after is not None else None,
+            )
+        )
+
+    async def run_handlers(self) -> None:
+        while self._pending_handling:
+            event, depth = self._pending_handling.pop(0)
+            if depth >= MAX_HANDLER_DEPTH:
+                continue  # loop protection: reactions to reactions stop here
+            for handler in self.bus.handlers_for(event):
+                self._depth = depth + 1
+                try:
+                    await handler(self, event)
+                finally:
+                    self._depth = 0
+
+
+@asynccontextmanager
+async def unit_of_work(db: Database, actor: Actor, bus: EventBus | None = None) -> AsyncIterator[UnitOfWork]:
+    bus = bus or EventBus()
+    async with db.sessions() as session:
+        uow = UnitOfWork(session, actor, bus, db)
+        try:
+            yield uow
+            await uow.run_handlers()
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    if uow.events:
+        await bus.publish(uow.events)
+
+
+def _jsonable(value: Any) -> Any:
+    """History stores plain JSON: dates as ISO strings, enums as their values."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot store {type(value).__name__} in history")

@@ -1,0 +1,386 @@
+"""Reads of agents, roles, departments and memberships, with the actor's permissions applied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linka.core.errors import Forbidden, Invalid, NotFound
+from linka.core.pagination import check_limit, decode_cursor, encode_cursor
+from linka.core.permissions import (
+    BASE_ROLE_PERMISSIONS,
+    Actor,
+    BaseRole,
+    DepartmentRole,
+    Origin,
+    Permission,
+    Scope,
+    permissions_for,
+    require,
+)
+from linka.domains.accounts.models import Agent, Department, DepartmentMember, Role
+from linka.domains.accounts.schemas import (
+    AgentDepartmentOut,
+    AgentPage,
+    AgentView,
+    DepartmentOut,
+    DepartmentPage,
+    MemberOut,
+    MemberPage,
+    MeOut,
+    RoleList,
+    RoleOut,
+)
+
+
+async def build_actor(
+    session: AsyncSession,
+    agent: Agent,
+    *,
+    origin: Origin,
+    scopes: frozenset[Scope] = frozenset({Scope.READ, Scope.WRITE}),
+    api_key_id: int | None = None,
+) -> Actor:
+    """The Actor for an active agent: base role, custom role permissions and department roles."""
+    granted: set[Permission] = set()
+    if agent.role_id is not None and agent.base_role == BaseRole.AGENT:
+        role = await session.get(Role, agent.role_id)
+        if role is not None:
+            granted = {Permission(p) for p in role.permissions if p in Permission.__members__.values()}
+    rows = await session.execute(
+        select(DepartmentMember.department_id, DepartmentMember.role).where(
+            DepartmentMember.agent_id == agent.id
+        )
+    )
+    base_role = BaseRole(agent.base_role)
+    return Actor(
+        origin=origin,
+        agent_id=agent.id,
+        name=agent.name,
+        base_role=base_role,
+        permissions=permissions_for(base_role, granted),
+        departments={dept: DepartmentRole(role) for dept, role in rows.all()},
+        scopes=scopes,
+        api_key_id=api_key_id,
+        language=agent.language,
+    )
+
+
+async def active_agent(session: AsyncSession, agent_id: int) -> Agent:
+    agent = await session.get(Agent, agent_id)
+    if agent is None or not agent.is_active:
+        raise NotFound("agent")
+    return agent
+
+
+# --- Agents, roles, departments and members as the API shows them ------------------------------------
+
+
+def sees_agents_fully(actor: Actor) -> bool:
+    """Admins and manage_agents holders see everything about agents; others see colleagues' public
+    view (id, name, availability, departments) and all of themselves."""
+    return actor.has(Permission.MANAGE_AGENTS)
+
+
+def _cursor_public_id(cursor: str | None) -> str | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    if not isinstance(values[0], str):
+        raise Invalid("cursor", "not a cursor this API handed out")
+    return values[0]
+
+
+async def agent_by_public_id(session: AsyncSession, public_id: str) -> Agent:
+    agent = (await session.execute(select(Agent).where(Agent.public_id == public_id))).scalar_one_or_none()
+    if agent is None:
+        raise NotFound("agent")
+    return agent
+
+
+async def role_by_public_id(session: AsyncSession, public_id: str) -> Role:
+    role = (await session.execute(select(Role).where(Role.public_id == public_id))).scalar_one_or_none()
+    if role is None:
+        raise NotFound("role")
+    return role
+
+
+async def department_by_public_id(session: AsyncSession, public_id: str) -> Department:
+    department = (
+        await session.execute(select(Department).where(Department.public_id == public_id))
+    ).scalar_one_or_none()
+    if department is None:
+        raise NotFound("department")
+    return department
+
+
+async def role_id_for_field(session: AsyncSession, public_id: str | None, *, field: str) -> int | None:
+    """The key of a custom role named in a request body (an unknown one is invalid input, not 404)."""
+    if public_id is None:
+        return None
+    role_id = (await session.execute(select(Role.id).where(Role.public_id == public_id))).scalar_one_or_none()
+    if role_id is None:
+        raise Invalid(field, "no such custom role")
+    return int(role_id)
+
+
+async def departments_of_agents(
+    session: AsyncSession, agent_ids: Sequence[int]
+) -> dict[int, list[AgentDepartmentOut]]:
+    """Every membership of these agents, in one query."""
+    found: dict[int, list[AgentDepartmentOut]] = {agent_id: [] for agent_id in agent_ids}
+    if not agent_ids:
+        return found
+    rows = await session.execute(
+        select(DepartmentMember.agent_id, Department.public_id, Department.name, DepartmentMember.role)
+        .join(Department, Department.id == DepartmentMember.department_id)
+        .where(DepartmentMember.agent_id.in_(agent_ids))
+        .order_by(DepartmentMember.agent_id, Department.name)
+    )
+    for agent_id, public_id, name, role in rows.all():
+        found[agent_id].append(AgentDepartmentOut(id=public_id, name=name, role=role))
+    return found
+
+
+def agent_view(
+    agent: Agent, *, custom_role_public_id: str | None, departments: list[AgentDepartmentOut], full: bool
+) -> AgentView:
+    view = AgentView(
+        id=agent.public_id, name=agent.name, availability=agent.availability, departments=departments
+    )
+    if full:
+        view.email = agent.email
+        view.language = agent.language
+        view.timezone = agent.timezone
+        view.role = agent.base_role
+        view.custom_role_id = custom_role_public_id
+        view.is_active = agent.is_active
+        view.invited = agent.password_hash is None and agent.is_active
+        view.two_factor_enabled = agent.totp_enabled
+        view.created_at = agent.created_at
+        view.last_login_at = agent.last_login_at
+        view.deactivated_at = agent.deactivated_at
+    return view
+
+
+async def show_agent(session: AsyncSession, actor: Actor, agent: Agent) -> AgentView:
+    """One agent as the actor may see them; a deactivated colleague is not visible to plain agents."""
+    full = sees_agents_fully(actor) or actor.agent_id == agent.id
+    if not full and not agent.is_active:
+        raise NotFound("agent")
+    role_public_id = None
+    if full and agent.role_id is not None:
+        role_public_id = (
+            await session.execute(select(Role.public_id).where(Role.id == agent.role_id))
+        ).scalar_one_or_none()
+    departments = await departments_of_agents(session, [agent.id])
+    return agent_view(
+        agent, custom_role_public_id=role_public_id, departments=departments[agent.id], full=full
+    )
+
+
+async def list_agents(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    department: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+) -> AgentPage:
+    """Agents in creation order, keyset-paginated; two queries whatever the page size."""
+    limit = check_limit(limit)
+    full = sees_agents_fully(actor)
+    query = select(Agent, Role.public_id).outerjoin(Role, Role.id == Agent.role_id)
+    after = _cursor_public_id(cursor)
+    if after is not None:
+        query = query.where(Agent.id > select(Agent.id).where(Agent.public_id == after).scalar_subquery())
+    if department is not None:
+        query = query.where(
+            select(DepartmentMember.id)
+            .join(Department, Department.id == DepartmentMember.department_id)
+            .where(DepartmentMember.agent_id == Agent.id, Department.public_id == department)
+            .exists()
+        )
+    if role is not None:
+        if not full:
+            raise Forbidden("filtering agents by role needs the permission manage_agents")
+        if role not in {r.value for r in BaseRole}:
+            raise Invalid("role", "must be one of owner, admin, agent")
+        query = query.where(Agent.base_role == role)
+    if not full:
+        if active is False:
+            raise Forbidden("seeing deactivated agents needs the permission manage_agents")
+        query = query.where(Agent.is_active.is_(True))
+    elif active is not None:
+        query = query.where(Agent.is_active.is_(active))
+    if q:
+        needle = q.strip().lower()
+        matches = func.lower(Agent.name).contains(needle, autoescape=True)
+        if full:
+            matches = or_(matches, Agent.email.contains(needle, autoescape=True))
+        query = query.where(matches)
+    rows = (await session.execute(query.order_by(Agent.id).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    departments = await departments_of_agents(session, [agent.id for agent, _ in rows])
+    items = [
+        agent_view(agent, custom_role_public_id=role_id, departments=departments[agent.id], full=full)
+        for agent, role_id in rows
+    ]
+    next_cursor = encode_cursor([rows[-1][0].public_id]) if more and rows else None
+    return AgentPage(items=items, next_cursor=next_cursor)
+
+
+async def show_me(session: AsyncSession, actor: Actor) -> MeOut:
+    if actor.agent_id is None:
+        raise NotFound("agent")
+    agent = await session.get(Agent, actor.agent_id)
+    if agent is None:
+        raise NotFound("agent")
+    view = await show_agent(session, actor, agent)
+    return MeOut(
+        id=agent.public_id,
+        email=agent.email,
+        name=agent.name,
+        language=agent.language,
+        timezone=agent.timezone,
+        role=agent.base_role,
+        custom_role_id=view.custom_role_id if isinstance(view.custom_role_id, str) else None,
+        is_active=agent.is_active,
+        availability=agent.availability,
+        signature=agent.signature,
+        two_factor_enabled=agent.totp_enabled,
+        created_at=agent.created_at,
+        last_login_at=agent.last_login_at,
+        permissions=sorted(p.value for p in actor.permissions),
+        departments=view.departments,
+    )
+
+
+def _require_role_reader(actor: Actor) -> None:
+    if not (actor.has(Permission.MANAGE_ROLES) or actor.has(Permission.MANAGE_AGENTS)):
+        require(actor, Permission.MANAGE_ROLES)
+
+
+BUILTIN_ROLE_DESCRIPTIONS = {
+    BaseRole.OWNER: "Everything, including account-level settings and purging data",
+    BaseRole.ADMIN: "Configures the system and sees every department",
+    BaseRole.AGENT: "Front-line work in the agent's departments",
+}
+
+
+def builtin_role_out(role: BaseRole) -> RoleOut:
+    return RoleOut(
+        id=role.value,
+        name=role.value,
+        description=BUILTIN_ROLE_DESCRIPTIONS[role],
+        builtin=True,
+        permissions=sorted(p.value for p in BASE_ROLE_PERMISSIONS[role]),
+    )
+
+
+def role_out(role: Role) -> RoleOut:
+    granted = {Permission(p) for p in role.permissions if p in Permission.__members__.values()}
+    return RoleOut(
+        id=role.public_id,
+        name=role.name,
+        description=role.description,
+        builtin=False,
+        permissions=sorted(p.value for p in permissions_for(BaseRole.AGENT, granted)),
+    )
+
+
+async def list_roles(session: AsyncSession, actor: Actor) -> RoleList:
+    """The built-in roles, then every custom role by name (custom roles are few: one query, no pages)."""
+    _require_role_reader(actor)
+    custom = (await session.execute(select(Role).order_by(Role.name, Role.id))).scalars().all()
+    return RoleList(items=[*(builtin_role_out(r) for r in BaseRole), *(role_out(r) for r in custom)])
+
+
+async def show_role(session: AsyncSession, actor: Actor, role_id: str) -> RoleOut:
+    _require_role_reader(actor)
+    if role_id in {r.value for r in BaseRole}:
+        return builtin_role_out(BaseRole(role_id))
+    return role_out(await role_by_public_id(session, role_id))
+
+
+def department_out(department: Department) -> DepartmentOut:
+    return DepartmentOut(
+        id=department.public_id,
+        name=department.name,
+        description=department.description,
+        created_at=department.created_at,
+    )
+
+
+async def list_departments(
+    session: AsyncSession, actor: Actor, *, cursor: str | None = None, limit: int | None = None
+) -> DepartmentPage:
+    """Every agent may read the departments (to transfer tickets to them)."""
+    limit = check_limit(limit)
+    query = select(Department)
+    after = _cursor_public_id(cursor)
+    if after is not None:
+        query = query.where(
+            Department.id > select(Department.id).where(Department.public_id == after).scalar_subquery()
+        )
+    rows = list((await session.execute(query.order_by(Department.id).limit(limit + 1))).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DepartmentPage(
+        items=[department_out(d) for d in rows],
+        next_cursor=encode_cursor([rows[-1].public_id]) if more and rows else None,
+    )
+
+
+def member_out(member: DepartmentMember, agent: Agent) -> MemberOut:
+    return MemberOut(
+        agent_id=agent.public_id,
+        name=agent.name,
+        availability=agent.availability,
+        role=member.role,
+        tickets=member.tickets,
+        chats=member.chats,
+        calls=member.calls,
+        paused=member.paused,
+    )
+
+
+async def list_members(
+    session: AsyncSession,
+    actor: Actor,
+    department: Department,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> MemberPage:
+    """Members of a department (one query), in the order they joined."""
+    limit = check_limit(limit)
+    query = (
+        select(DepartmentMember, Agent)
+        .join(Agent, Agent.id == DepartmentMember.agent_id)
+        .where(DepartmentMember.department_id == department.id)
+    )
+    if not sees_agents_fully(actor):
+        query = query.where(Agent.is_active.is_(True))
+    after = _cursor_public_id(cursor)
+    if after is not None:
+        query = query.where(
+            DepartmentMember.id
+            > select(DepartmentMember.id)
+            .join(Agent, Agent.id == DepartmentMember.agent_id)
+            .where(DepartmentMember.department_id == department.id, Agent.public_id == after)
+            .scalar_subquery()
+        )
+    rows = (await session.execute(query.order_by(DepartmentMember.id).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return MemberPage(
+        items=[member_out(member, agent) for member, agent in rows],
+        next_cursor=encode_cursor([rows[-1][1].public_id]) if more and rows else None,
+    )

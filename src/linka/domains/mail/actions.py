@@ -1,0 +1,70 @@
+"""Writes of the mail domain. Actions never send: a mail to send is an `outgoing_mail` row that the
+worker delivers (with retries and a visible failed state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+
+from linka.core.errors import Invalid
+from linka.core.uow import UnitOfWork
+from linka.domains.mail.models import OutgoingMail
+
+SYSTEM_LANGUAGES = ("en", "cs", "hu")
+_TEMPLATES = Path(__file__).parent / "templates"
+# Plain-text mails: nothing is HTML, so nothing is escaped (links must stay exactly as signed).
+_env = Environment(
+    loader=FileSystemLoader(_TEMPLATES),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    keep_trailing_newline=True,
+)
+
+
+def render_system_mail(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, text) of a system mail. The template's first line is `Subject: …`, then a blank line."""
+    if language not in SYSTEM_LANGUAGES:
+        language = "en"
+    try:
+        source = _env.get_template(f"system/{language}/{template}.txt")
+    except TemplateNotFound as exc:
+        raise Invalid("template", f"no system mail template {template!r}") from exc
+    rendered = source.render(**context)
+    head, _, body = rendered.partition("\n\n")
+    if not head.startswith("Subject:"):
+        raise ValueError(f"system mail template {template!r} must start with 'Subject: '")
+    return head.removeprefix("Subject:").strip(), body.strip() + "\n"
+
+
+async def queue_system_mail(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    to_address: str,
+    to_name: str,
+    language: str,
+    template: str,
+    context: dict[str, Any],
+) -> OutgoingMail:
+    """Queue a mail Linka itself sends (password reset, invitation…), in the recipient's language."""
+    subject, text = render_system_mail(template, language, context)
+    mail = OutgoingMail(
+        kind=kind,
+        to_address=to_address,
+        to_name=to_name,
+        subject=subject[:500],
+        body_text=text,
+        body_html=None,
+        language=language if language in SYSTEM_LANGUAGES else "en",
+        delivery_status="queued",
+        attempts=0,
+        next_attempt_at=uow.now,
+        created_at=uow.now,
+    )
+    uow.session.add(mail)
+    await uow.session.flush()
+    # History notes that a mail left, never its body: reset and invitation links are secrets.
+    uow.history("outgoing_mail", mail.id, "queued", after={"kind": kind, "to": to_address})
+    return mail

@@ -1,0 +1,68 @@
+"""Reads of tickets with the actor's permissions applied.
+
+`visible_ticket_condition` is the one rule of who sees which ticket; every list, count, search and the
+visibility of contacts (contacts/queries.py) compose it into SQL so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from linka.core.permissions import Actor, DepartmentRole
+from linka.domains.tickets.models import Ticket
+
+
+def _condition(actor: Actor, role: DepartmentRole) -> ColumnElement[bool]:
+    if actor.is_admin:  # owners, admins and the system actor
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    departments = actor.departments_at_least(role)
+    if departments:
+        conditions.append(Ticket.department_id.in_(departments))
+    if actor.agent_id is not None:
+        # NULL-safe, so that the negation (`~condition`) holds for unassigned tickets too.
+        conditions.append(and_(Ticket.assignee_id.is_not(None), Ticket.assignee_id == actor.agent_id))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_ticket_condition(actor: Actor) -> ColumnElement[bool]:
+    """Tickets the actor may see: all for admins; for an agent, those of departments where they are a
+    reader or more, and those assigned to them."""
+    return _condition(actor, DepartmentRole.READER)
+
+
+def workable_ticket_condition(actor: Actor) -> ColumnElement[bool]:
+    """Tickets the actor may work (reply, change): all for admins; for an agent, those of departments
+    where they are a solver or more, and those assigned to them."""
+    return _condition(actor, DepartmentRole.SOLVER)
+
+
+def visible_tickets_of_contact_exist(
+    actor: Actor, contact_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """EXISTS(a ticket of this contact the actor may see); `contact_id` is usually the outer
+    query's `Contact.id`, which the subquery correlates to."""
+    return select(Ticket.id).where(Ticket.contact_id == contact_id, visible_ticket_condition(actor)).exists()
+
+
+async def count_tickets_of_contact(session: AsyncSession, contact_id: int) -> int:
+    """Every ticket of a contact, visible or not (deleting a contact with tickets is refused)."""
+    query = select(func.count()).select_from(Ticket).where(Ticket.contact_id == contact_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def invisible_tickets_of_contact(session: AsyncSession, actor: Actor, contact_id: int) -> int:
+    """How many tickets of a contact the actor may not see."""
+    query = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.contact_id == contact_id, ~visible_ticket_condition(actor))
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def ticket_ids_of_contact(session: AsyncSession, contact_id: int) -> list[int]:
+    rows = await session.execute(select(Ticket.id).where(Ticket.contact_id == contact_id).order_by(Ticket.id))
+    return list(rows.scalars())

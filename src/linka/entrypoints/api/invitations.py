@@ -1,0 +1,52 @@
+"""Inviting an agent (a mailed, single-use, expiring link) and accepting the invitation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, post
+from litestar.params import JSONBody, PathParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from linka.core.permissions import Origin, system_actor
+from linka.domains.accounts import credentials
+from linka.domains.accounts.credential_schemas import AcceptInvitationIn, InvitationOut
+from linka.domains.accounts.schemas import AgentOut
+from linka.entrypoints.api.auth import CurrentActor, runtime_of
+from linka.entrypoints.api.session import client_ip
+
+AgentPath = Annotated[str, PathParameter(max_length=24, description="`ag_…`")]
+
+
+@post(
+    "/agents/{agent_id:str}/invite",
+    tags=["agents"],
+    status_code=HTTP_202_ACCEPTED,
+    summary="Mail the agent an invitation to choose a password (manage_agents)",
+)
+async def invite_agent(
+    request: Request[Any, Any, Any], agent_id: AgentPath, actor: CurrentActor
+) -> InvitationOut:
+    runtime = runtime_of(request)
+    async with runtime.uow(actor) as uow:
+        target = await credentials.agent_by_public_id(uow.session, agent_id)
+        agent = await credentials.invite_agent(uow, agent_id=target.id, links=runtime.links)
+    return InvitationOut(agent_id=agent.public_id, email=agent.email, invited_at=agent.invited_at)
+
+
+@post(
+    "/auth/accept-invitation",
+    tags=["auth"],
+    summary="Accept an invitation: choose a password (and correct the name); then sign in",
+)
+async def accept_invitation(request: Request[Any, Any, Any], data: JSONBody[AcceptInvitationIn]) -> AgentOut:
+    runtime = runtime_of(request)
+    await runtime.auth_limits.attempt(ip=client_ip(request), account=None, kind="invitation")
+    async with runtime.uow(system_actor(Origin.WEB)) as uow:
+        agent = await credentials.accept_invitation(
+            uow, token=data.token, password=data.password, name=data.name, links=runtime.links
+        )
+    return AgentOut.from_model(agent)
+
+
+routes = [invite_agent, accept_invitation]

@@ -1,0 +1,77 @@
+"""The ASGI application: the REST API now; the agent UI, portal and sockets mount here as they arrive."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from linka import __version__
+from linka.config import Settings, get_settings
+from linka.domains.accounts.sessions import DatabaseSessionStore
+from linka.entrypoints.api import api_router
+from linka.entrypoints.api.auth import LinkaCSRFMiddleware, provide_actor
+from linka.entrypoints.api.errors import EXCEPTION_HANDLERS
+from linka.entrypoints.api.openapi import finish_openapi
+from linka.entrypoints.health import health_routes
+from linka.entrypoints.runtime import Runtime, build_runtime
+from linka.entrypoints.session_backend import LinkaSessionConfig
+
+SESSION_COOKIE = "linka_session"
+CSRF_COOKIE = "linka_csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
+    settings = settings or (runtime.settings if runtime else get_settings())
+    runtime = runtime or build_runtime(settings)
+    secure = settings.secure_cookies
+    sessions = LinkaSessionConfig(
+        key=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret(),
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_secure=secure,
+        cookie_httponly=False,  # the web app's JavaScript copies it into the header
+        cookie_samesite="lax",
+        exclude=["/healthz", "/readyz"],
+    )
+    app = Litestar(
+        route_handlers=[api_router, *health_routes],
+        middleware=[sessions.middleware, DefineMiddleware(LinkaCSRFMiddleware, config=csrf)],
+        stores={"sessions": DatabaseSessionStore(runtime.db)},
+        dependencies={"actor": Provide(provide_actor)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Linka API",
+            version=__version__,
+            description="The REST API of Linka. Authenticate with `Authorization: Bearer <API key>`.",
+            path="/api/v1/docs",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        state=State({"runtime": runtime}),
+        on_shutdown=[runtime.close],
+        logging_config=None,
+        debug=False,
+    )
+    finish_openapi(app)
+    return app
+
+
+def app_from_environment() -> Litestar:
+    """Entry for `uvicorn --factory linka.entrypoints.asgi:app_from_environment` (production workers)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app()

@@ -1,0 +1,1 @@
+"""The `linka` command: serve, migrate, createowner, demo, check."""

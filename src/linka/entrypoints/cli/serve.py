@@ -1,0 +1,55 @@
+"""`linka serve`: the HTTP server (uvicorn) on the ASGI app; refuses a database that needs migrating."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from linka.config import Settings
+from linka.entrypoints.cli.common import load_settings, prepare_data_dir, require_migrated
+
+APP_FACTORY = "linka.entrypoints.asgi:app_from_environment"
+
+
+def refuse_unless_ready(settings: Settings) -> None:
+    """Configuration problems, an unreachable database or pending migrations stop the start."""
+    problems = settings.problems()
+    if problems:
+        raise click.ClickException("the configuration has problems:\n  " + "\n  ".join(problems))
+    require_migrated(settings)
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on [default: LINKA_HOST, 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to listen on [default: LINKA_PORT, 8000].")
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not run background work in this process (for N servers + M `linka worker`; "
+    "there is no background worker yet, so this changes nothing today).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="uvicorn processes."
+)
+def serve(host: str | None, port: int | None, no_worker: bool, workers: int) -> None:
+    """Run the web server (API, health checks)."""
+    settings = load_settings()
+    prepare_data_dir(settings)
+    refuse_unless_ready(settings)
+    settings.secret()  # create the generated key once, before several processes race to create it
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Linka listening on http://{shown_host}:{port} (API docs: /api/v1/docs)")
+    if settings.base_url.rstrip("/") != f"http://{shown_host}:{port}":
+        click.echo(f"public URL (LINKA_BASE_URL): {settings.base_url}")
+    # The in-process background worker arrives with the worker; `--no-worker` is accepted already.
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )

@@ -1,0 +1,63 @@
+"""The running Linka: settings, database, event bus and shared services, built once per process."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from linka.config import Settings
+from linka.core.db import Database
+from linka.core.events import EventBus
+from linka.core.permissions import Actor
+from linka.core.uow import UnitOfWork, unit_of_work
+from linka.domains.accounts.ratelimit import AuthLimiter, storage_uri
+from linka.domains.accounts.tokens import LinkSigner
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    bus: EventBus = field(default_factory=EventBus)
+    # Rate limits on logins, two-factor codes and reset requests (shared through Redis when configured).
+    auth_limits: AuthLimiter = field(init=False)
+    _links: LinkSigner | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.auth_limits = AuthLimiter(
+            per_account=self.settings.login_attempts_per_account,
+            per_ip=self.settings.login_attempts_per_ip,
+            storage=storage_uri(self.settings.redis_url),
+        )
+
+    @property
+    def links(self) -> LinkSigner:
+        """Signs password-reset and invitation links (built on first use: it needs the secret key)."""
+        if self._links is None:
+            self._links = LinkSigner(
+                secret=self.settings.secret(),
+                base_url=self.settings.base_url,
+                password_reset_max_age=self.settings.password_reset_max_age,
+                invitation_max_age=self.settings.invitation_max_age,
+            )
+        return self._links
+
+    def uow(self, actor: Actor) -> AbstractAsyncContextManager[UnitOfWork]:
+        return unit_of_work(self.db, actor, self.bus)
+
+    async def close(self) -> None:
+        await self.auth_limits.close()
+        await self.db.dispose()
+
+
+def build_runtime(settings: Settings, db: Database | None = None) -> Runtime:
+    database = db or Database(
+        settings.effective_database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
+    )
+    runtime = Runtime(settings=settings, db=database)
+    register_handlers(runtime.bus)
+    return runtime
+
+
+def register_handlers(bus: EventBus) -> None:
+    """Each domain's handlers subscribe here (automation, SLA, routing… as they arrive)."""
