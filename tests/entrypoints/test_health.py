@@ -10,9 +10,10 @@ from linka.config import Settings
 from linka.core.db import Database
 from linka.entrypoints.asgi import create_app
 from linka.entrypoints.runtime import build_runtime
+from tests.conftest import AppClient
 
 
-async def test_ready_on_a_migrated_database(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_ready_on_a_migrated_database(client: AppClient) -> None:
     alive = await client.get("/healthz")
     assert alive.status_code == 200
     ready = await client.get("/readyz")

@@ -7,18 +7,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import event, func, select
 
 from linka.core.db import Database
 from linka.core.history import HistoryEntry
 from linka.domains.accounts.models import Agent
 from linka.entrypoints.asgi import CSRF_COOKIE, CSRF_HEADER
-from tests.conftest import bearer
+from tests.conftest import AppClient, bearer
 from tests.personas import Personas
 
-Client = AsyncTestClient[Litestar]
+Client = AppClient
 PRIVATE = ("email", "language", "timezone", "last_login_at", "two_factor_enabled", "role", "is_active")
 SECRETS = ("password_hash", "totp_secret", "secret_hash")
 

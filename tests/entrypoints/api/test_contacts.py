@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
-from tests.conftest import bearer
+from tests.conftest import AppClient, bearer
 from tests.personas import Personas
 
-Client = AsyncTestClient[Litestar]
+Client = AppClient
 API = "/api/v1"
 
 

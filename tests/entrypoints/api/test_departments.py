@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from linka.core.db import Database
@@ -18,10 +16,10 @@ from linka.core.uow import unit_of_work
 from linka.domains.accounts.models import Agent, Department, DepartmentMember
 from linka.domains.contacts import actions as contacts
 from linka.domains.tickets import actions as tickets
-from tests.conftest import bearer
+from tests.conftest import AppClient, bearer
 from tests.personas import Personas
 
-Client = AsyncTestClient[Litestar]
+Client = AppClient
 
 
 @pytest.fixture

@@ -7,17 +7,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from linka.core.db import Database
 from linka.core.history import HistoryEntry
 from linka.domains.accounts.models import Agent, Department, Role
-from tests.conftest import bearer
+from tests.conftest import AppClient, bearer
 from tests.personas import Personas
 
-Client = AsyncTestClient[Litestar]
+Client = AppClient
 
 
 @pytest.fixture

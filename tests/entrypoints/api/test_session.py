@@ -4,27 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from linka.config import Settings
 from linka.core.db import Database
-from linka.entrypoints.asgi import CSRF_COOKIE, CSRF_HEADER, create_app
+from linka.entrypoints.asgi import create_app
 from linka.entrypoints.runtime import build_runtime
-from tests.conftest import bearer
-from tests.entrypoints.api.auth_helpers import own_database
+from tests.conftest import AppClient, bearer
+from tests.entrypoints.api.auth_helpers import csrf, own_database
 from tests.personas import Personas
 
 
-async def _csrf(client: AsyncTestClient[Litestar]) -> dict[str, str]:
-    await client.get("/healthz")
-    response = await client.get("/api/v1/openapi.json")
-    assert response.status_code == 200
-    return {CSRF_HEADER: client.cookies[CSRF_COOKIE]}
-
-
-async def test_login_me_logout(client: AsyncTestClient[Litestar], personas: Personas) -> None:
-    headers = await _csrf(client)
+async def test_login_me_logout(client: AppClient, personas: Personas) -> None:
+    headers = await csrf(client)
     response = await client.post(
         "/api/v1/auth/login",
         json={"email": personas.support_agent.email.upper(), "password": personas.support_agent.password},
@@ -47,10 +39,8 @@ async def test_login_me_logout(client: AsyncTestClient[Litestar], personas: Pers
     assert replay.json()["error"]["code"] == "unauthorized"
 
 
-async def test_wrong_password_is_401_without_saying_which_part(
-    client: AsyncTestClient[Litestar], personas: Personas
-) -> None:
-    headers = await _csrf(client)
+async def test_wrong_password_is_401_without_saying_which_part(client: AppClient, personas: Personas) -> None:
+    headers = await csrf(client)
     wrong = await client.post(
         "/api/v1/auth/login",
         json={"email": personas.admin.email, "password": "nope nope nope"},
@@ -65,9 +55,7 @@ async def test_wrong_password_is_401_without_saying_which_part(
     assert wrong.json()["error"]["message"] == unknown.json()["error"]["message"]
 
 
-async def test_cookie_write_without_csrf_token_is_refused(
-    client: AsyncTestClient[Litestar], personas: Personas
-) -> None:
+async def test_cookie_write_without_csrf_token_is_refused(client: AppClient, personas: Personas) -> None:
     response = await client.post(
         "/api/v1/auth/login", json={"email": personas.admin.email, "password": personas.admin.password}
     )
@@ -75,9 +63,7 @@ async def test_cookie_write_without_csrf_token_is_refused(
     assert response.json()["error"]["code"] == "csrf_failed"
 
 
-async def test_api_key_authenticates_without_csrf(
-    client: AsyncTestClient[Litestar], personas: Personas
-) -> None:
+async def test_api_key_authenticates_without_csrf(client: AppClient, personas: Personas) -> None:
     response = await client.get("/api/v1/me", headers=bearer(personas.sales_agent))
     assert response.status_code == 200
     assert response.json()["name"] == "Sándor Kovács"
@@ -88,8 +74,8 @@ async def test_api_key_authenticates_without_csrf(
     }
 
 
-async def test_invalid_body_names_the_field(client: AsyncTestClient[Litestar], personas: Personas) -> None:
-    headers = await _csrf(client)
+async def test_invalid_body_names_the_field(client: AppClient, personas: Personas) -> None:
+    headers = await csrf(client)
     unknown_field = await client.post(
         "/api/v1/auth/login",
         json={"email": personas.admin.email, "password": "x", "remember": True},
@@ -104,9 +90,7 @@ async def test_invalid_body_names_the_field(client: AsyncTestClient[Litestar], p
     assert malformed.json()["error"]["code"] == "malformed"
 
 
-async def test_api_key_calls_leave_no_session_behind(
-    client: AsyncTestClient[Litestar], personas: Personas
-) -> None:
+async def test_api_key_calls_leave_no_session_behind(client: AppClient, personas: Personas) -> None:
     from sqlalchemy import func, select
 
     from linka.domains.accounts.models import WebSession
@@ -130,7 +114,7 @@ async def test_session_cookie_is_secure_httponly_lax_behind_https(
     )
     app = create_app(runtime=build_runtime(settings, db=db))
     async with AsyncTestClient(app, base_url="https://testserver.local") as client:
-        headers = await _csrf(client)
+        headers = await csrf(client)
         response = await client.post(
             "/api/v1/auth/login",
             json={"email": personas.admin.email, "password": personas.admin.password},
@@ -144,11 +128,9 @@ async def test_session_cookie_is_secure_httponly_lax_behind_https(
         assert attributes["samesite"].lower() == "samesite=lax"
 
 
-async def test_signing_in_never_keeps_a_planted_session_id(
-    client: AsyncTestClient[Litestar], personas: Personas
-) -> None:
+async def test_signing_in_never_keeps_a_planted_session_id(client: AppClient, personas: Personas) -> None:
     """Session fixation: an id planted in the browser before login must not become the signed-in session."""
-    headers = await _csrf(client)
+    headers = await csrf(client)
     planted = "a" * 64
     client.cookies.set("linka_session", planted)
     response = await client.post(
