@@ -69,6 +69,28 @@ class UnitOfWork:
             )
         )
 
+    def history_of_changes(
+        self,
+        entity_type: str,
+        entity_id: int,
+        *,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        action: str = "updated",
+    ) -> tuple[str, ...]:
+        """Compare two snapshots and record a history entry holding only the keys that differ.
+        Returns those keys; none means nothing changed and nothing was recorded."""
+        changed = tuple(key for key in after if after[key] != before.get(key))
+        if changed:
+            self.history(
+                entity_type,
+                entity_id,
+                action,
+                before={key: before.get(key) for key in changed},
+                after={key: after[key] for key in changed},
+            )
+        return changed
+
     async def run_handlers(self) -> None:
         while self._pending_handling:
             event, depth = self._pending_handling.pop(0)

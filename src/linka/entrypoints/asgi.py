@@ -74,4 +74,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def app_from_environment() -> Litestar:
     """Entry for `uvicorn --factory linka.entrypoints.asgi:app_from_environment` (production workers)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # /readyz asks Alembic for the current revision on every probe; its INFO lines would flood the log.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return create_app()

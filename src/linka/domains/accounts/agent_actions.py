@@ -110,19 +110,12 @@ def _apply_settings(
         agent.signature = signature
 
 
-def _changes(uow: UnitOfWork, agent: Agent, before: dict[str, Any], action: str) -> list[str]:
+def _changes(uow: UnitOfWork, agent: Agent, before: dict[str, Any], action: str) -> tuple[str, ...]:
     after = agent_snapshot(agent) | {"signature": agent.signature}
-    changed = [key for key in after if after[key] != before.get(key)]
+    changed = uow.history_of_changes("agent", agent.id, before=before, after=after, action=action)
     if changed:
         agent.updated_at = uow.now
-        uow.history(
-            "agent",
-            agent.id,
-            action,
-            before={k: before.get(k) for k in changed},
-            after={k: after[k] for k in changed},
-        )
-        uow.record(AgentChanged(agent_id=agent.id, fields=tuple(changed)))
+        uow.record(AgentChanged(agent_id=agent.id, fields=changed))
     return changed
 
 

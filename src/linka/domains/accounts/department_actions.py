@@ -109,17 +109,9 @@ async def update_department(
     if not isinstance(description, UnsetType):
         department.description = description.strip()
     after = department_snapshot(department)
-    changed = [key for key in after if after[key] != before[key]]
-    if changed:
+    if uow.history_of_changes("department", department.id, before=before, after=after):
         department.updated_at = uow.now
         await uow.session.flush()
-        uow.history(
-            "department",
-            department.id,
-            "updated",
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
         uow.record(DepartmentChanged(department_id=department.id))
     return department
 

@@ -106,17 +106,9 @@ async def update_role(
     if not isinstance(permissions, UnsetType):
         role.permissions = checked_permissions(uow, permissions)
     after = role_snapshot(role)
-    changed = [key for key in after if after[key] != before[key]]
-    if changed:
+    if uow.history_of_changes("role", role.id, before=before, after=after):
         role.updated_at = uow.now
         await uow.session.flush()
-        uow.history(
-            "role",
-            role.id,
-            "updated",
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
         uow.record(RoleChanged(role_id=role.id))
     return role
 

@@ -264,18 +264,11 @@ async def update_contact(
     if new_phones != old_phones:
         await _replace_phones(uow, contact, new_phones)
     after = contact_snapshot(contact, new_emails, new_phones)
-    changed = tuple(key for key in after if after[key] != before[key])
+    changed = uow.history_of_changes("contact", contact.id, before=before, after=after)
     if changed:
         contact.search_text = queries.search_text(contact.name, new_emails)
         contact.updated_at = uow.now
         await _flush(uow, "emails", "already the email of another contact")
-        uow.history(
-            "contact",
-            contact.id,
-            "updated",
-            before={key: before[key] for key in changed},
-            after={key: after[key] for key in changed},
-        )
         uow.record(ContactChanged(contact_id=contact.id, fields=changed))
     return contact
 
@@ -432,17 +425,10 @@ async def update_company(
             for domain in new_domains:
                 uow.session.add(CompanyDomain(company_id=company.id, domain=domain))
     after = company_snapshot(company, new_domains)
-    changed = tuple(key for key in after if after[key] != before[key])
+    changed = uow.history_of_changes("company", company.id, before=before, after=after)
     if changed:
         company.updated_at = uow.now
         await _flush(uow, "domains", "already a domain of another company")
-        uow.history(
-            "company",
-            company.id,
-            "updated",
-            before={key: before[key] for key in changed},
-            after={key: after[key] for key in changed},
-        )
         uow.record(CompanyChanged(company_id=company.id, fields=changed))
     return company
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from linka.core.errors import Invalid, NotFound
 from linka.core.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -167,41 +168,49 @@ class CompanyView:
 
 
 async def contact_emails(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if contact_ids:
-        rows = await session.execute(
-            select(ContactEmail.contact_id, ContactEmail.email)
-            .where(ContactEmail.contact_id.in_(contact_ids))
-            .order_by(ContactEmail.contact_id, ContactEmail.is_primary.desc(), ContactEmail.id)
-        )
-        for contact_id, email in rows.all():
-            found[contact_id].append(email)
-    return found
+    """Emails per contact, the primary first."""
+    return await _values_by_owner(
+        session,
+        ContactEmail.contact_id,
+        ContactEmail.email,
+        contact_ids,
+        ContactEmail.is_primary.desc(),
+        ContactEmail.id,
+    )
 
 
 async def contact_phones(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if contact_ids:
-        rows = await session.execute(
-            select(ContactPhone.contact_id, ContactPhone.phone)
-            .where(ContactPhone.contact_id.in_(contact_ids))
-            .order_by(ContactPhone.contact_id, ContactPhone.is_primary.desc(), ContactPhone.id)
-        )
-        for contact_id, phone in rows.all():
-            found[contact_id].append(phone)
-    return found
+    """Phones per contact, the primary first."""
+    return await _values_by_owner(
+        session,
+        ContactPhone.contact_id,
+        ContactPhone.phone,
+        contact_ids,
+        ContactPhone.is_primary.desc(),
+        ContactPhone.id,
+    )
 
 
 async def company_domains(session: AsyncSession, company_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Domains per company, alphabetically."""
+    return await _values_by_owner(
+        session, CompanyDomain.company_id, CompanyDomain.domain, company_ids, CompanyDomain.domain
+    )
+
+
+async def _values_by_owner(
+    session: AsyncSession,
+    owner: InstrumentedAttribute[int],
+    value: InstrumentedAttribute[str],
+    owner_ids: Sequence[int],
+    *order: Any,
+) -> dict[int, list[str]]:
+    """One query for a child table's values of many owners (a page of contacts), no N+1."""
     found: dict[int, list[str]] = defaultdict(list)
-    if company_ids:
-        rows = await session.execute(
-            select(CompanyDomain.company_id, CompanyDomain.domain)
-            .where(CompanyDomain.company_id.in_(company_ids))
-            .order_by(CompanyDomain.company_id, CompanyDomain.domain)
-        )
-        for company_id, domain in rows.all():
-            found[company_id].append(domain)
+    if owner_ids:
+        rows = await session.execute(select(owner, value).where(owner.in_(owner_ids)).order_by(owner, *order))
+        for owner_id, item in rows.all():
+            found[owner_id].append(item)
     return found
 
 

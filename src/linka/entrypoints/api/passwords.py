@@ -8,7 +8,6 @@ from litestar import Request, Response, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from linka.core.errors import Invalid
 from linka.core.permissions import Origin, system_actor
 from linka.domains.accounts import credentials
 from linka.domains.accounts.credential_schemas import (
@@ -18,7 +17,7 @@ from linka.domains.accounts.credential_schemas import (
     PasswordResetRequestedOut,
 )
 from linka.entrypoints.api.auth import CurrentActor, runtime_of
-from linka.entrypoints.api.session import PASSWORD_CHECK_KIND, client_ip, sign_in
+from linka.entrypoints.api.session import client_ip, password_check_limited, sign_in
 
 RESET_LIMIT_KIND = "password_reset"
 
@@ -66,18 +65,13 @@ async def confirm_password_reset(
 async def change_password(
     request: Request[Any, Any, Any], data: JSONBody[ChangePasswordIn], actor: CurrentActor
 ) -> Response[None]:
-    runtime = runtime_of(request)
-    account = f"agent:{actor.agent_id}"
-    await runtime.auth_limits.attempt(ip=client_ip(request), account=account, kind=PASSWORD_CHECK_KIND)
-    try:
-        async with runtime.uow(actor) as uow:
-            agent = await credentials.change_password(
-                uow, current_password=data.current_password, new_password=data.new_password
-            )
-    except Invalid as error:
-        if "current_password" in error.fields:
-            await runtime.auth_limits.failed(account=account, kind=PASSWORD_CHECK_KIND)
-        raise
+    async with (
+        password_check_limited(request, actor, "current_password"),
+        runtime_of(request).uow(actor) as uow,
+    ):
+        agent = await credentials.change_password(
+            uow, current_password=data.current_password, new_password=data.new_password
+        )
     sign_in(request, agent)
     return Response(None, status_code=HTTP_204_NO_CONTENT)
 

@@ -6,6 +6,8 @@ anything is checked: over a limit the answer is 429 with Retry-After and the pas
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -13,8 +15,8 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from linka.core import clock
-from linka.core.errors import Unauthorized
-from linka.core.permissions import Origin, system_actor
+from linka.core.errors import Invalid, Unauthorized
+from linka.core.permissions import Actor, Origin, system_actor
 from linka.domains.accounts import credentials
 from linka.domains.accounts.auth import PENDING_TWO_FACTOR, TWO_FACTOR_SETUP
 from linka.domains.accounts.credential_schemas import LoginChallengeOut, TwoFactorCodeIn
@@ -32,6 +34,23 @@ PASSWORD_CHECK_KIND = "password_check"  # noqa: S105 - a counter name, not a sec
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
+
+
+@asynccontextmanager
+async def password_check_limited(
+    request: Request[Any, Any, Any], actor: Actor, password_field: str
+) -> AsyncIterator[None]:
+    """Around an action that checks the signed-in agent's password: counts the attempt first (429 when
+    over the limit) and counts a failure when the action rejects `password_field`."""
+    runtime = runtime_of(request)
+    account = f"agent:{actor.agent_id}"
+    await runtime.auth_limits.attempt(ip=client_ip(request), account=account, kind=PASSWORD_CHECK_KIND)
+    try:
+        yield
+    except Invalid as error:
+        if password_field in error.fields:
+            await runtime.auth_limits.failed(account=account, kind=PASSWORD_CHECK_KIND)
+        raise
 
 
 def sign_in(request: Request[Any, Any, Any], agent: Agent, **flags: Any) -> None:

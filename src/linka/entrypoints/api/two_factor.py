@@ -21,7 +21,7 @@ from linka.domains.accounts.credential_schemas import (
 )
 from linka.domains.accounts.schemas import AgentOut
 from linka.entrypoints.api.auth import CurrentActor, provide_enrolling_actor, runtime_of
-from linka.entrypoints.api.session import PASSWORD_CHECK_KIND, TWO_FACTOR_LIMIT_KIND, client_ip, sign_in
+from linka.entrypoints.api.session import TWO_FACTOR_LIMIT_KIND, client_ip, password_check_limited, sign_in
 
 # The enrolment endpoints also accept a session that may do nothing else (two-factor is mandatory).
 EnrollingActor = NamedDependency[Actor]
@@ -75,16 +75,8 @@ async def confirm_two_factor(
 async def disable_two_factor(
     request: Request[Any, Any, Any], data: JSONBody[TwoFactorDisableIn], actor: CurrentActor
 ) -> Response[None]:
-    runtime = runtime_of(request)
-    account = f"agent:{actor.agent_id}"
-    await runtime.auth_limits.attempt(ip=client_ip(request), account=account, kind=PASSWORD_CHECK_KIND)
-    try:
-        async with runtime.uow(actor) as uow:
-            agent = await credentials.disable_two_factor(uow, password=data.password)
-    except Invalid as error:
-        if "password" in error.fields:
-            await runtime.auth_limits.failed(account=account, kind=PASSWORD_CHECK_KIND)
-        raise
+    async with password_check_limited(request, actor, "password"), runtime_of(request).uow(actor) as uow:
+        agent = await credentials.disable_two_factor(uow, password=data.password)
     sign_in(request, agent)
     return Response(None, status_code=HTTP_204_NO_CONTENT)
 
