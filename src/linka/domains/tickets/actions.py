@@ -80,6 +80,7 @@ async def create_ticket(
         status="new",
         created_at=uow.now,
         updated_at=uow.now,
+        last_activity_at=uow.now,
     )
     uow.session.add(ticket)
     await uow.session.flush()

@@ -24,3 +24,55 @@ class TicketsContactChanged(Event):
     ticket_ids: tuple[int, ...]
     from_contact_id: int
     to_contact_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketChanged(Event):
+    """Properties of a ticket changed (subject, priority, tags, fields, CCs…): `fields` names them."""
+
+    name = "ticket.changed"
+    ticket_id: int
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketStatusChanged(Event):
+    name = "ticket.status_changed"
+    ticket_id: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRouted(Event):
+    """Assigned, unassigned or transferred: who and which department, before and after."""
+
+    name = "ticket.routed"
+    ticket_id: int
+    department_before: int
+    department_after: int
+    assignee_before: int | None
+    assignee_after: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketThreadChanged(Event):
+    """A message group was added to the thread (a reply, a note, a customer's message…)."""
+
+    name = "ticket.thread_changed"
+    ticket_id: int
+    group_id: int
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketsMerged(Event):
+    name = "tickets.merged"
+    target_id: int
+    source_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketsPurged(Event):
+    name = "tickets.purged"
+    ticket_ids: tuple[int, ...]

@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from linka.core.errors import Forbidden, NotFound
+from linka.core.ids import normalise_ticket_code
 from linka.core.permissions import Actor, DepartmentRole
 from linka.domains.tickets.models import Ticket
 
@@ -66,3 +68,43 @@ async def invisible_tickets_of_contact(session: AsyncSession, actor: Actor, cont
 async def ticket_ids_of_contact(session: AsyncSession, contact_id: int) -> list[int]:
     rows = await session.execute(select(Ticket.id).where(Ticket.contact_id == contact_id).order_by(Ticket.id))
     return list(rows.scalars())
+
+
+async def _ticket_by_code(session: AsyncSession, code: str, *, for_update: bool = False) -> Ticket | None:
+    """The ticket a code names, following merges: a merged ticket's code resolves to its target."""
+    query = select(Ticket).where(Ticket.code == normalise_ticket_code(code))
+    ticket = (await session.execute(query)).scalar_one_or_none()
+    seen = 0
+    while ticket is not None and ticket.merged_into_id is not None and seen < 10:
+        ticket = await session.get(Ticket, ticket.merged_into_id)
+        seen += 1
+    if ticket is not None and for_update and session.get_bind().dialect.name == "postgresql":
+        # Serialise concurrent writers of one ticket (SQLite's BEGIN IMMEDIATE already does).
+        locked = select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+        ticket = (await session.execute(locked.execution_options(populate_existing=True))).scalar_one()
+    return ticket
+
+
+async def visible_ticket(session: AsyncSession, actor: Actor, code: str) -> Ticket:
+    """The ticket by code (merged codes follow to the target), or 404 when it does not exist or the
+    actor may not see it (the API never reveals which)."""
+    ticket = await _ticket_by_code(session, code)
+    if ticket is None or not await _satisfies(session, ticket.id, visible_ticket_condition(actor)):
+        raise NotFound("ticket")
+    return ticket
+
+
+async def workable_ticket(session: AsyncSession, actor: Actor, code: str) -> Ticket:
+    """The ticket for a change: 404 when invisible, 403 when visible but only as a reader; locked
+    for the rest of the transaction on PostgreSQL."""
+    ticket = await _ticket_by_code(session, code, for_update=True)
+    if ticket is None or not await _satisfies(session, ticket.id, visible_ticket_condition(actor)):
+        raise NotFound("ticket")
+    if not await _satisfies(session, ticket.id, workable_ticket_condition(actor)):
+        raise Forbidden("you may read this ticket but not work on it")
+    return ticket
+
+
+async def _satisfies(session: AsyncSession, ticket_id: int, condition: ColumnElement[bool]) -> bool:
+    query = select(Ticket.id).where(Ticket.id == ticket_id, condition)
+    return (await session.execute(query)).first() is not None

@@ -36,6 +36,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_companies_name"), ["name"], unique=False)
 
     op.create_table(
+        "custom_fields",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("entity", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column(
+            "translations",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "options",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_fields")),
+        sa.UniqueConstraint("entity", "key", name="uq_custom_fields_entity_key"),
+        sa.UniqueConstraint("public_id", name=op.f("uq_custom_fields_public_id")),
+    )
+    op.create_table(
+        "custom_statuses",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column(
+            "translations",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_statuses")),
+        sa.UniqueConstraint("name", name=op.f("uq_custom_statuses_name")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_custom_statuses_public_id")),
+    )
+    op.create_table(
         "departments",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("public_id", sa.String(length=24), nullable=False),
@@ -63,6 +106,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roles")),
         sa.UniqueConstraint("name", name=op.f("uq_roles_name")),
         sa.UniqueConstraint("public_id", name=op.f("uq_roles_public_id")),
+    )
+    op.create_table(
+        "tags",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("colour", sa.String(length=7), nullable=False),
+        sa.Column("is_public", sa.Boolean(), nullable=False),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_tags_public_id")),
     )
     op.create_table(
         "web_sessions",
@@ -134,6 +189,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("company_domains", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_company_domains_company_id"), ["company_id"], unique=False)
+
+    op.create_table(
+        "field_values",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("field_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("entity", sa.String(length=16), nullable=False),
+        sa.Column("entity_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("number", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["field_id"],
+            ["custom_fields.id"],
+            name=op.f("fk_field_values_field_id_custom_fields"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_field_values")),
+    )
+    with op.batch_alter_table("field_values", schema=None) as batch_op:
+        batch_op.create_index("ix_field_values_entity", ["entity", "entity_id"], unique=False)
+        batch_op.create_index("ix_field_values_lookup", ["field_id", "text"], unique=False)
 
     op.create_table(
         "api_keys",
@@ -256,6 +331,41 @@ def upgrade() -> None:
         batch_op.create_index("ix_history_entity", ["entity_type", "entity_id", "id"], unique=False)
 
     op.create_table(
+        "saved_views",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("owner_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "filters",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("sort", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_saved_views_department_id_departments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_saved_views_owner_agent_id_agents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_views")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_saved_views_public_id")),
+    )
+    with op.batch_alter_table("saved_views", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_saved_views_department_id"), ["department_id"], unique=False)
+        batch_op.create_index("ix_saved_views_owner", ["owner_agent_id"], unique=False)
+
+    op.create_table(
         "contact_emails",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -300,8 +410,29 @@ def upgrade() -> None:
         sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("custom_status_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("priority", sa.SmallInteger(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("created_by_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_activity_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("postponed_until", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sla_due_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status_before_trash", sa.String(length=16), nullable=True),
+        sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("follow_up_of_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("first_assigned_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_agent_reply_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_agent_reply_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_customer_message_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reopen_count", sa.Integer(), nullable=False),
+        sa.Column("agent_reply_count", sa.Integer(), nullable=False),
+        sa.Column("customer_message_count", sa.Integer(), nullable=False),
+        sa.Column("transfer_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["agents.id"], name=op.f("fk_tickets_assignee_id_agents"), ondelete="SET NULL"
         ),
@@ -309,18 +440,116 @@ def upgrade() -> None:
             ["contact_id"], ["contacts.id"], name=op.f("fk_tickets_contact_id_contacts"), ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(
+            ["created_by_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_tickets_created_by_agent_id_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["custom_status_id"],
+            ["custom_statuses.id"],
+            name=op.f("fk_tickets_custom_status_id_custom_statuses"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["department_id"],
             ["departments.id"],
             name=op.f("fk_tickets_department_id_departments"),
             ondelete="RESTRICT",
         ),
+        sa.ForeignKeyConstraint(
+            ["follow_up_of_id"],
+            ["tickets.id"],
+            name=op.f("fk_tickets_follow_up_of_id_tickets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"],
+            ["tickets.id"],
+            name=op.f("fk_tickets_merged_into_id_tickets"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
         sa.UniqueConstraint("code", name=op.f("uq_tickets_code")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index("ix_tickets_activity", ["last_activity_at", "id"], unique=False)
         batch_op.create_index("ix_tickets_assignee_status", ["assignee_id", "status"], unique=False)
         batch_op.create_index("ix_tickets_contact", ["contact_id", "id"], unique=False)
         batch_op.create_index("ix_tickets_department_status", ["department_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_tickets_importance", ["status", "sla_due_at", "priority", "created_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_tickets_merged_into", ["merged_into_id"], unique=False)
+        batch_op.create_index("ix_tickets_postponed_until", ["postponed_until"], unique=False)
+        batch_op.create_index("ix_tickets_resolved_at", ["status", "resolved_at"], unique=False)
+
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("mime_type", sa.String(length=127), nullable=False),
+        sa.Column("content_id", sa.String(length=255), nullable=True),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_attachments_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_attachments_public_id")),
+    )
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachments_sha256"), ["sha256"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attachments_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "message_groups",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("is_internal", sa.Boolean(), nullable=False),
+        sa.Column("author_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("author_contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("origin", sa.String(length=16), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column(
+            "recipients",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("email_message_id", sa.String(length=255), nullable=True),
+        sa.Column(
+            "moved_from_ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_message_groups_author_agent_id_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_message_groups_author_contact_id_contacts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_message_groups_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_groups")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_message_groups_public_id")),
+    )
+    with op.batch_alter_table("message_groups", schema=None) as batch_op:
+        batch_op.create_index("ix_message_groups_message_id", ["email_message_id"], unique=False)
+        batch_op.create_index("ix_message_groups_ticket", ["ticket_id", "created_at", "id"], unique=False)
 
     op.create_table(
         "outgoing_mail",
@@ -350,20 +579,111 @@ def upgrade() -> None:
         batch_op.create_index("ix_outgoing_mail_due", ["delivery_status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outgoing_mail_ticket_id"), ["ticket_id"], unique=False)
 
+    op.create_table(
+        "ticket_cc",
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_ticket_cc_contact_id_contacts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_cc_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "contact_id", name=op.f("pk_ticket_cc")),
+    )
+    with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_cc_contact_id"), ["contact_id"], unique=False)
+
+    op.create_table(
+        "ticket_tags",
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tag_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_ticket_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "tag_id", name=op.f("pk_ticket_tags")),
+    )
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_tags_tag_id"), ["tag_id"], unique=False)
+
+    op.create_table(
+        "messages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("field_name", sa.String(length=200), nullable=True),
+        sa.Column("attachment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"],
+            ["attachments.id"],
+            name=op.f("fk_messages_attachment_id_attachments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["message_groups.id"],
+            name=op.f("fk_messages_group_id_message_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_messages_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_messages_attachment_id"), ["attachment_id"], unique=False)
+        batch_op.create_index("ix_messages_group", ["group_id", "position"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_ticket_id"), ["ticket_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_messages_ticket_id"))
+        batch_op.drop_index("ix_messages_group")
+        batch_op.drop_index(batch_op.f("ix_messages_attachment_id"))
+
+    op.drop_table("messages")
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_tags_tag_id"))
+
+    op.drop_table("ticket_tags")
+    with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_cc_contact_id"))
+
+    op.drop_table("ticket_cc")
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_ticket_id"))
         batch_op.drop_index("ix_outgoing_mail_due")
 
     op.drop_table("outgoing_mail")
+    with op.batch_alter_table("message_groups", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_groups_ticket")
+        batch_op.drop_index("ix_message_groups_message_id")
+
+    op.drop_table("message_groups")
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachments_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_attachments_sha256"))
+
+    op.drop_table("attachments")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_resolved_at")
+        batch_op.drop_index("ix_tickets_postponed_until")
+        batch_op.drop_index("ix_tickets_merged_into")
+        batch_op.drop_index("ix_tickets_importance")
         batch_op.drop_index("ix_tickets_department_status")
         batch_op.drop_index("ix_tickets_contact")
         batch_op.drop_index("ix_tickets_assignee_status")
+        batch_op.drop_index("ix_tickets_activity")
 
     op.drop_table("tickets")
     with op.batch_alter_table("contact_phones", schema=None) as batch_op:
@@ -375,6 +695,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_emails_contact_id"))
 
     op.drop_table("contact_emails")
+    with op.batch_alter_table("saved_views", schema=None) as batch_op:
+        batch_op.drop_index("ix_saved_views_owner")
+        batch_op.drop_index(batch_op.f("ix_saved_views_department_id"))
+
+    op.drop_table("saved_views")
     with op.batch_alter_table("history", schema=None) as batch_op:
         batch_op.drop_index("ix_history_entity")
         batch_op.drop_index(batch_op.f("ix_history_actor_agent_id"))
@@ -393,6 +718,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_agent_id"))
 
     op.drop_table("api_keys")
+    with op.batch_alter_table("field_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_field_values_lookup")
+        batch_op.drop_index("ix_field_values_entity")
+
+    op.drop_table("field_values")
     with op.batch_alter_table("company_domains", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_company_domains_company_id"))
 
@@ -407,8 +737,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_expires_at"))
 
     op.drop_table("web_sessions")
+    op.drop_table("tags")
     op.drop_table("roles")
     op.drop_table("departments")
+    op.drop_table("custom_statuses")
+    op.drop_table("custom_fields")
     with op.batch_alter_table("companies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_companies_name"))
 

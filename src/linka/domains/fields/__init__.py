@@ -1,0 +1,1 @@
+"""Custom fields that admins define for tickets and contacts, and their validated values."""
