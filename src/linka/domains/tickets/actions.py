@@ -18,6 +18,7 @@ from linka.domains.contacts import queries as contacts_queries
 from linka.domains.tickets import queries
 from linka.domains.tickets.events import TicketCreated, TicketsContactChanged
 from linka.domains.tickets.models import Ticket
+from linka.domains.tickets.statuses import Channel, Priority, Status, check_transition
 
 SUBJECT_MAX = 500
 
@@ -30,6 +31,9 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
         "department_id": ticket.department_id,
         "assignee_id": ticket.assignee_id,
         "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "language": ticket.language,
     }
 
 
@@ -54,12 +58,23 @@ async def create_ticket(
     contact_id: int,
     department_id: int,
     assignee_id: int | None = None,
+    channel: Channel = Channel.WEB,
+    language: str | None = None,
+    priority: Priority = Priority.NORMAL,
+    status: Status = Status.NEW,
+    follow_up_of_id: int | None = None,
 ) -> Ticket:
-    """A new ticket (status `new`). Needs solver or more in the department (admins: anywhere); the
-    contact must be one the actor may see, the assignee a solver or more in the department."""
+    """A new ticket (status `new`, or `chatting`/`calling` for a live one). An agent needs solver or
+    more in the department (admins: anywhere); channels (mail, chat, the system) create anywhere. The
+    contact must be one the actor may see, the assignee a solver or more in the department. The thread
+    is added by the caller (thread actions); `follow_up_of_id` links a ticket opened by a reply to a
+    closed one."""
     require_write(uow.actor)
-    if not department_role_at_least(uow.actor, department_id, DepartmentRole.SOLVER):
+    if uow.actor.agent_id is not None and not department_role_at_least(
+        uow.actor, department_id, DepartmentRole.SOLVER
+    ):
         raise Forbidden("you do not work tickets of this department")
+    check_transition(Status.INIT, status)
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_MAX:
         raise Invalid("subject", f"at most {SUBJECT_MAX} characters")
@@ -77,10 +92,16 @@ async def create_ticket(
         contact_id=contact_id,
         department_id=department_id,
         assignee_id=assignee_id,
-        status="new",
+        status=status.value,
+        priority=int(priority),
+        channel=channel.value,
+        language=language or uow.actor.language,
+        created_by_agent_id=uow.actor.agent_id,
+        follow_up_of_id=follow_up_of_id,
         created_at=uow.now,
         updated_at=uow.now,
         last_activity_at=uow.now,
+        first_assigned_at=uow.now if assignee_id is not None else None,
     )
     uow.session.add(ticket)
     await uow.session.flush()
