@@ -50,6 +50,7 @@ class Personas:
     contacts: dict[str, int] = field(default_factory=dict)
     contact_public_ids: dict[str, str] = field(default_factory=dict)
     tickets: dict[str, int] = field(default_factory=dict)  # keyed by the contact's name
+    ticket_codes: dict[str, str] = field(default_factory=dict)  # the same tickets' codes
 
     def all(self) -> list[Person]:
         return [
@@ -132,16 +133,17 @@ async def _build_customers(uow: UnitOfWork, *, support: int, sales: int) -> dict
         "eva": ("Quote for 20 seats", sales),
         "hana": ("Számla kérdés", sales),
     }
-    made = {}
+    made, codes = {}, {}
     for name, (subject, department) in ticket_of.items():
         ticket = await tickets.create_ticket(
             uow, subject=subject, contact_id=people[name].id, department_id=department
         )
-        made[name] = ticket.id
+        made[name], codes[name] = ticket.id, ticket.code
     return {
         "companies": {"acme": acme.id},
         "company_public_ids": {"acme": acme.public_id},
         "contacts": {name: contact.id for name, contact in people.items()},
         "contact_public_ids": {name: contact.public_id for name, contact in people.items()},
         "tickets": made,
+        "ticket_codes": codes,
     }

@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core import clock
@@ -90,6 +91,14 @@ class UnitOfWork:
                 after={key: after[key] for key in changed},
             )
         return changed
+
+    async def forget_history(self, entity_type: str, entity_ids: list[int]) -> None:
+        """Erase the change log of purged rows (their before/after values hold the purged content)."""
+        await self.session.execute(
+            delete(HistoryEntry).where(
+                HistoryEntry.entity_type == entity_type, HistoryEntry.entity_id.in_(entity_ids)
+            )
+        )
 
     async def run_handlers(self) -> None:
         while self._pending_handling:

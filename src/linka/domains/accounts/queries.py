@@ -75,6 +75,62 @@ async def active_agent(session: AsyncSession, agent_id: int) -> Agent:
     return agent
 
 
+async def agent_id_for_field(session: AsyncSession, public_id: str, *, field: str) -> int:
+    """The key of an active agent named in a request body (unknown or deactivated: invalid input)."""
+    row = await session.execute(
+        select(Agent.id).where(Agent.public_id == public_id, Agent.is_active.is_(True))
+    )
+    agent_id = row.scalar_one_or_none()
+    if agent_id is None:
+        raise Invalid(field, "no such active agent")
+    return int(agent_id)
+
+
+async def department_id_for_field(session: AsyncSession, public_id: str, *, field: str) -> int:
+    row = await session.execute(select(Department.id).where(Department.public_id == public_id))
+    department_id = row.scalar_one_or_none()
+    if department_id is None:
+        raise Invalid(field, "no such department")
+    return int(department_id)
+
+
+async def department_exists(session: AsyncSession, department_id: int) -> bool:
+    return await session.get(Department, department_id) is not None
+
+
+async def agent_works_tickets_in(session: AsyncSession, agent_id: int, department_id: int) -> bool:
+    """Whether an agent may be given a ticket of a department: active, and an admin/owner or a solver
+    (or more) there with the tickets service switched on."""
+    agent = await session.get(Agent, agent_id)
+    if agent is None or not agent.is_active:
+        return False
+    if agent.base_role in (BaseRole.OWNER, BaseRole.ADMIN):
+        return True
+    row = await session.execute(
+        select(DepartmentMember.role, DepartmentMember.tickets).where(
+            DepartmentMember.agent_id == agent_id, DepartmentMember.department_id == department_id
+        )
+    )
+    found = row.first()
+    return found is not None and bool(found[1]) and DepartmentRole(found[0]).at_least(DepartmentRole.SOLVER)
+
+
+async def public_ids_of_agents(session: AsyncSession, agent_ids: Sequence[int]) -> dict[int, str]:
+    ids = [agent_id for agent_id in set(agent_ids) if agent_id is not None]
+    if not ids:
+        return {}
+    rows = await session.execute(select(Agent.id, Agent.public_id).where(Agent.id.in_(ids)))
+    return {int(agent_id): public_id for agent_id, public_id in rows.all()}
+
+
+async def public_ids_of_departments(session: AsyncSession, department_ids: Sequence[int]) -> dict[int, str]:
+    ids = list(set(department_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Department.id, Department.public_id).where(Department.id.in_(ids)))
+    return {int(department_id): public_id for department_id, public_id in rows.all()}
+
+
 # --- Agents, roles, departments and members as the API shows them ------------------------------------
 
 

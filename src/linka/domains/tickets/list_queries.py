@@ -1,0 +1,177 @@
+"""Ticket lists: filters, the two sort orders, keyset pages and counts per status, always within what
+the actor may see (`visible_ticket_condition`). Merged tickets live on inside their target and are
+never listed themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linka.core.errors import Invalid
+from linka.core.pagination import Page, check_limit, decode_cursor, encode_cursor
+from linka.core.permissions import Actor
+from linka.domains.tickets.models import Ticket, TicketTag
+from linka.domains.tickets.queries import visible_ticket_condition
+from linka.domains.tickets.statuses import ACTIVE, DONE, TRASH, Status
+
+CATEGORIES = {"active": ACTIVE, "done": DONE, "trash": TRASH}
+SORTS = ("importance", "activity")
+# Tickets without an SLA due time sort after every ticket with one.
+_NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass
+class TicketFilters:
+    """What a list shows. Ids are internal keys (the API turns public ids into them)."""
+
+    statuses: list[Status] = field(default_factory=list)
+    category: str | None = None  # active, done, trash; neither given: everything but the trash
+    department_ids: list[int] = field(default_factory=list)
+    assignee: str | None = None  # "me", "unassigned", "anyone" (assigned to someone), or None
+    assignee_ids: list[int] = field(default_factory=list)
+    tag_ids: list[int] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    contact_id: int | None = None
+    contact_ids_of_company: Select[Any] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+    # Further conditions built by other modules (custom fields, search).
+    extra: list[ColumnElement[bool]] = field(default_factory=list)
+
+
+def ticket_conditions(actor: Actor, filters: TicketFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [visible_ticket_condition(actor), Ticket.merged_into_id.is_(None)]
+    if filters.category is not None:
+        if filters.category not in CATEGORIES:
+            raise Invalid("category", f"must be one of {', '.join(CATEGORIES)}")
+        conditions.append(Ticket.status.in_([s.value for s in CATEGORIES[filters.category]]))
+    if filters.statuses:
+        conditions.append(Ticket.status.in_([s.value for s in filters.statuses]))
+    if not filters.statuses and filters.category is None:
+        conditions.append(Ticket.status.not_in([s.value for s in TRASH] + [Status.INIT.value]))
+    if filters.department_ids:
+        conditions.append(Ticket.department_id.in_(filters.department_ids))
+    if filters.assignee == "me":
+        conditions.append(Ticket.assignee_id == (actor.agent_id or -1))
+    elif filters.assignee == "unassigned":
+        conditions.append(Ticket.assignee_id.is_(None))
+    elif filters.assignee == "anyone":
+        conditions.append(Ticket.assignee_id.is_not(None))
+    elif filters.assignee is not None:
+        raise Invalid("assignee", "must be me, unassigned, anyone or an agent id")
+    if filters.assignee_ids:
+        conditions.append(Ticket.assignee_id.in_(filters.assignee_ids))
+    for tag_id in filters.tag_ids:  # every tag named must be on the ticket
+        conditions.append(
+            select(TicketTag.ticket_id)
+            .where(TicketTag.ticket_id == Ticket.id, TicketTag.tag_id == tag_id)
+            .exists()
+        )
+    if filters.channels:
+        conditions.append(Ticket.channel.in_(filters.channels))
+    if filters.priorities:
+        conditions.append(Ticket.priority.in_(filters.priorities))
+    if filters.contact_id is not None:
+        conditions.append(Ticket.contact_id == filters.contact_id)
+    if filters.contact_ids_of_company is not None:
+        conditions.append(Ticket.contact_id.in_(filters.contact_ids_of_company))
+    for column, start, end in (
+        (Ticket.created_at, filters.created_from, filters.created_to),
+        (Ticket.updated_at, filters.updated_from, filters.updated_to),
+    ):
+        if start is not None:
+            conditions.append(column >= start)
+        if end is not None:
+            conditions.append(column < end)
+    conditions.extend(filters.extra)
+    return conditions
+
+
+def _sort_keys(sort: str) -> tuple[list[Any], bool]:
+    """The sort key columns, all in one direction so a row-value comparison pages through them, and
+    whether that direction is ascending. Importance: SLA due first, then priority, then age."""
+    if sort == "importance":
+        return [
+            func.coalesce(Ticket.sla_due_at, literal(_NO_DUE, Ticket.sla_due_at.type)),
+            literal(3) - Ticket.priority,
+            Ticket.created_at,
+            Ticket.id,
+        ], True
+    if sort == "activity":
+        return [Ticket.last_activity_at, Ticket.id], False
+    raise Invalid("sort", f"must be one of {', '.join(SORTS)}")
+
+
+def _cursor_values(ticket: Ticket, sort: str) -> list[Any]:
+    if sort == "importance":
+        due = ticket.sla_due_at or _NO_DUE
+        return [due.isoformat(), 3 - ticket.priority, ticket.created_at.isoformat(), ticket.id]
+    return [ticket.last_activity_at.isoformat(), ticket.id]
+
+
+def _typed_cursor(values: list[Any], sort: str) -> list[Any]:
+    try:
+        if sort == "importance":
+            return [
+                datetime.fromisoformat(values[0]),
+                int(values[1]),
+                datetime.fromisoformat(values[2]),
+                int(values[3]),
+            ]
+        return [datetime.fromisoformat(values[0]), int(values[1])]
+    except (TypeError, ValueError):
+        raise Invalid("cursor", "not a cursor this API handed out") from None
+
+
+def ordered(query: Select[Any], sort: str) -> Select[Any]:
+    keys, ascending = _sort_keys(sort)
+    return query.order_by(*(key.asc() if ascending else key.desc() for key in keys))
+
+
+async def list_tickets(
+    session: AsyncSession,
+    actor: Actor,
+    filters: TicketFilters,
+    *,
+    sort: str = "importance",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Ticket]:
+    """One page of tickets in one query (the caller loads what it shows for the page in a fixed
+    number of further queries)."""
+    size = check_limit(limit)
+    keys, ascending = _sort_keys(sort)
+    query = select(Ticket).where(*ticket_conditions(actor, filters))
+    after = decode_cursor(cursor, arity=len(keys))
+    if after is not None:
+        values = _typed_cursor(after, sort)
+        row, bound = tuple_(*keys), tuple_(*(literal(v, k.type) for v, k in zip(values, keys, strict=True)))
+        query = query.where(row > bound if ascending else row < bound)
+    tickets = list((await session.execute(ordered(query, sort).limit(size + 1))).scalars())
+    more = len(tickets) > size
+    tickets = tickets[:size]
+    next_cursor = encode_cursor(_cursor_values(tickets[-1], sort)) if more and tickets else None
+    return Page(items=tickets, next_cursor=next_cursor)
+
+
+async def count_by_status(session: AsyncSession, actor: Actor, filters: TicketFilters) -> dict[str, int]:
+    """How many tickets the actor may see in each status (the status filter itself is ignored, so the
+    counts can label a status menu). Every status appears, zero or not."""
+    everything = replace(filters, category=None, statuses=list(Status))
+    query = (
+        select(Ticket.status, func.count())
+        .where(*ticket_conditions(actor, everything))
+        .group_by(Ticket.status)
+    )
+    counts = {status.value: 0 for status in Status if status is not Status.INIT}
+    for status, count in (await session.execute(query)).all():
+        if status in counts:
+            counts[status] = int(count)
+    return counts

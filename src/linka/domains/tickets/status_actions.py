@@ -1,0 +1,157 @@
+"""Status changes an agent or a worker makes: postpone, wake, resolve, reopen, spam, trash, restore,
+close after N days, purge. Each goes through `statuses.check_transition` and `change_status`, which
+keeps the metric columns, history and events in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from linka.core.errors import Conflict, Forbidden, Invalid
+from linka.core.permissions import Permission, require_write
+from linka.core.uow import UnitOfWork
+from linka.domains.tickets import queries
+from linka.domains.tickets.events import TicketsPurged, TicketStatusChanged
+from linka.domains.tickets.models import Ticket
+from linka.domains.tickets.statuses import TRASH, Status, check_transition
+
+MAX_POSTPONE = timedelta(days=366)
+
+
+def change_status(
+    uow: UnitOfWork, ticket: Ticket, target: Status, *, custom_status_id: int | None = None
+) -> bool:
+    """The one place a ticket's status changes. Refused moves raise Conflict; False when unchanged."""
+    current = Status(ticket.status)
+    check_transition(current, target)
+    if current is target and ticket.custom_status_id == custom_status_id:
+        return False
+    before = {"status": ticket.status, "custom_status_id": ticket.custom_status_id}
+    if target is Status.RESOLVED:
+        ticket.resolved_at = uow.now
+    if current in (Status.RESOLVED, Status.CLOSED) and target in (Status.OPEN, Status.ANSWERED, Status.NEW):
+        ticket.reopen_count += 1
+    if target is Status.CLOSED:
+        ticket.closed_at = uow.now
+    if target in TRASH and current not in TRASH:
+        ticket.status_before_trash = current.value
+    if target is not Status.POSTPONED:
+        ticket.postponed_until = None
+    ticket.status = target.value
+    ticket.custom_status_id = custom_status_id
+    ticket.updated_at = ticket.last_activity_at = uow.now
+    after = {"status": ticket.status, "custom_status_id": ticket.custom_status_id}
+    uow.history_of_changes("ticket", ticket.id, before=before, after=after, action="status_changed")
+    if current is not target:
+        uow.record(TicketStatusChanged(ticket_id=ticket.id, before=current.value, after=target.value))
+    return True
+
+
+async def set_ticket_status(
+    uow: UnitOfWork, *, code: str, status: Status, custom_status_id: int | None = None
+) -> Ticket:
+    """Move a ticket to a status (or a custom status, whose category is `status`) the table allows.
+    Postponing needs a time: use `postpone_ticket`."""
+    require_write(uow.actor)
+    if status is Status.POSTPONED:
+        raise Invalid("status", "postpone with a time: POST …/postpone")
+    if status in (Status.INIT, Status.CHATTING, Status.CALLING):
+        raise Invalid("status", f"{status} is set by the channels, not by hand")
+    ticket = await queries.workable_ticket(uow.session, uow.actor, code)
+    change_status(uow, ticket, status, custom_status_id=custom_status_id)
+    return ticket
+
+
+async def postpone_ticket(uow: UnitOfWork, *, code: str, until: datetime) -> Ticket:
+    """Snooze a ticket until a time; the worker (`wake_postponed_tickets`) opens it then."""
+    require_write(uow.actor)
+    if until.tzinfo is None:
+        raise Invalid("until", "give a time zone (e.g. 2026-12-01T09:00:00+01:00)")
+    if until <= uow.now:
+        raise Invalid("until", "must be in the future")
+    if until - uow.now > MAX_POSTPONE:
+        raise Invalid("until", "at most a year ahead")
+    ticket = await queries.workable_ticket(uow.session, uow.actor, code)
+    before_until = ticket.postponed_until
+    change_status(uow, ticket, Status.POSTPONED)
+    ticket.postponed_until = until
+    uow.history_of_changes(
+        "ticket", ticket.id, before={"postponed_until": before_until}, after={"postponed_until": until}
+    )
+    return ticket
+
+
+async def wake_postponed_tickets(uow: UnitOfWork, *, limit: int = 200) -> list[int]:
+    """Worker: open every postponed ticket whose time has come. Returns the woken ticket ids."""
+    query = (
+        select(Ticket)
+        .where(Ticket.status == Status.POSTPONED.value, Ticket.postponed_until <= uow.now)
+        .order_by(Ticket.postponed_until, Ticket.id)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    woken = list((await uow.session.execute(query)).scalars())
+    for ticket in woken:
+        change_status(uow, ticket, Status.OPEN)
+    return [ticket.id for ticket in woken]
+
+
+async def close_resolved_tickets(uow: UnitOfWork, *, after_days: int, limit: int = 500) -> list[int]:
+    """Worker: lock tickets resolved at least `after_days` ago (0 or less: never)."""
+    if after_days <= 0:
+        return []
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.status == Status.RESOLVED.value, Ticket.resolved_at <= uow.now - timedelta(days=after_days)
+        )
+        .order_by(Ticket.resolved_at, Ticket.id)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    closing = list((await uow.session.execute(query)).scalars())
+    for ticket in closing:
+        change_status(uow, ticket, Status.CLOSED)
+    return [ticket.id for ticket in closing]
+
+
+async def restore_ticket(uow: UnitOfWork, *, code: str) -> Ticket:
+    """Take a ticket out of spam or the trash, back to the status it had before."""
+    require_write(uow.actor)
+    ticket = await queries.workable_ticket(uow.session, uow.actor, code)
+    if Status(ticket.status) not in TRASH:
+        raise Conflict("status", f"the ticket is {ticket.status}, not in spam or the trash")
+    previous = Status(ticket.status_before_trash or Status.OPEN.value)
+    change_status(uow, ticket, previous)
+    ticket.status_before_trash = None
+    return ticket
+
+
+async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> list[str]:
+    """Owners only: remove tickets in spam or the trash for good, thread and attachment rows too.
+    The caller sweeps the blob store after commit (attachments' bytes). Returns the purged codes."""
+    require_write(uow.actor)
+    if not uow.actor.has(Permission.PURGE_DATA):
+        raise Forbidden("only an owner purges tickets")
+    tickets = [await queries.visible_ticket(uow.session, uow.actor, code) for code in codes]
+    for ticket in tickets:
+        if Status(ticket.status) not in TRASH:
+            raise Conflict("status", f"{ticket.code} is {ticket.status}: mark it spam or delete it first")
+    ids = [ticket.id for ticket in tickets]
+    # Merged tickets pointing here lose their target: purge them with it, so their codes stop resolving.
+    merged = select(Ticket.id).where(Ticket.merged_into_id.in_(ids))
+    ids += [int(ticket_id) for ticket_id in (await uow.session.execute(merged)).scalars()]
+    await uow.forget_history("ticket", ids)
+    await uow.session.execute(
+        delete(Ticket).where(Ticket.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    for ticket in tickets:
+        # Who purged what stays on record, with nothing of the content but the code.
+        uow.history("ticket", ticket.id, "purged", before={"code": ticket.code})
+    for ticket in tickets:
+        uow.session.expunge(ticket)
+    uow.record(TicketsPurged(ticket_ids=tuple(ids)))
+    return [ticket.code for ticket in tickets]
