@@ -68,6 +68,19 @@ class PostponeIn(Input):
     until: datetime
 
 
+class MergeIn(Input):
+    """The tickets (codes) to merge into the ticket of the path."""
+
+    sources: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=50)]
+
+
+class SplitIn(Input):
+    """The message group (its id from the thread) to move to a new ticket, and that ticket's subject."""
+
+    group: PublicRef
+    subject: Subject | None = None
+
+
 class PurgeIn(Input):
     codes: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=100)]
 

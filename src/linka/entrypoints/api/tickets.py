@@ -21,6 +21,7 @@ from linka.domains.tickets import (
     actions,
     history_queries,
     list_queries,
+    merge_actions,
     routing_actions,
     status_actions,
     view_queries,
@@ -33,10 +34,12 @@ from linka.domains.tickets.schemas import (
     MassIn,
     MassOut,
     MassResult,
+    MergeIn,
     NextTicketOut,
     PostponeIn,
     PurgeIn,
     PurgeOut,
+    SplitIn,
     StatusCounts,
     StatusIn,
     TicketIn,
@@ -359,6 +362,31 @@ async def restore_ticket(request: Request[Any, Any, Any], actor: CurrentActor, c
 
 
 @post(
+    "/tickets/{code:str}/merge",
+    tags=["tickets"],
+    status_code=HTTP_200_OK,
+    summary="Merge other tickets into this one; their codes keep leading here",
+)
+async def merge_tickets(
+    request: Request[Any, Any, Any], actor: CurrentActor, code: Code, data: JSONBody[MergeIn]
+) -> TicketOut:
+    async with runtime_of(request).uow(actor) as uow:
+        ticket = await merge_actions.merge_tickets(uow, target_code=code, source_codes=data.sources)
+        return await view_queries.ticket_out(uow.session, ticket)
+
+
+@post("/tickets/{code:str}/split", tags=["tickets"], summary="Move one message group to a new ticket")
+async def split_ticket(
+    request: Request[Any, Any, Any], actor: CurrentActor, code: Code, data: JSONBody[SplitIn]
+) -> TicketOut:
+    async with runtime_of(request).uow(actor) as uow:
+        ticket = await merge_actions.split_ticket(
+            uow, code=code, group_public_id=data.group, subject=data.subject
+        )
+        return await view_queries.ticket_out(uow.session, ticket)
+
+
+@post(
     "/tickets/purge",
     tags=["tickets"],
     status_code=HTTP_200_OK,
@@ -465,5 +493,7 @@ routes = [
     set_status,
     postpone_ticket,
     restore_ticket,
+    merge_tickets,
+    split_ticket,
     ticket_history,
 ]
