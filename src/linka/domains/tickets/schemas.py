@@ -186,3 +186,35 @@ class HistoryItem(msgspec.Struct):
 class HistoryPage(msgspec.Struct):
     items: list[HistoryItem]
     next_cursor: str | None
+
+
+ViewFilters = dict[str, str | list[str]]
+
+
+class ViewIn(Input):
+    """A saved filter: `filters` holds GET /tickets query parameters (`{"status": ["new", "open"],
+    "assignee": "me"}`); `department` shares it with that department (supervisors)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    filters: ViewFilters = {}
+    sort: Literal["importance", "activity"] = "importance"
+    department: PublicRef | None = None
+
+
+class ViewPatch(Input):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | UnsetType = UNSET
+    filters: ViewFilters | UnsetType = UNSET
+    sort: Literal["importance", "activity"] | UnsetType = UNSET
+
+
+class ViewOut(msgspec.Struct):
+    id: str
+    name: str
+    filters: ViewFilters
+    sort: str
+    department: str | None
+    mine: bool
+
+
+class ViewList(msgspec.Struct):
+    items: list[ViewOut]

@@ -9,11 +9,10 @@ from typing import Annotated, Any
 from litestar import Request, get, patch, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import Invalid, LinkaError
 from linka.core.pagination import MAX_LIMIT
-from linka.core.permissions import Actor, require_write
+from linka.core.permissions import require_write
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.contacts import actions as contacts_actions
 from linka.domains.contacts import queries as contacts_queries
@@ -23,11 +22,11 @@ from linka.domains.tickets import (
     list_queries,
     merge_actions,
     routing_actions,
+    saved_view_queries,
     status_actions,
     view_queries,
 )
 from linka.domains.tickets import queries as ticket_queries
-from linka.domains.tickets.list_queries import TicketFilters
 from linka.domains.tickets.schemas import (
     AssignIn,
     HistoryPage,
@@ -48,65 +47,16 @@ from linka.domains.tickets.schemas import (
     TicketPatch,
     TransferIn,
 )
-from linka.domains.tickets.statuses import Channel, Priority, Status, status_from_text
+from linka.domains.tickets.statuses import Channel, Priority, Status
 from linka.entrypoints.api.auth import CurrentActor, runtime_of
 from linka.entrypoints.api.errors import error_body
+from linka.entrypoints.api.ticket_filters import filters_from_params
 
 Cursor = Annotated[str | None, Parameter(max_length=400, description="`next_cursor` of the previous page")]
 Limit = Annotated[int | None, Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")]
 Code = Annotated[str, Parameter(max_length=16, description="ticket code, e.g. `XKQ-7A2-M9P`")]
 Refs = Annotated[list[str] | None, Parameter(max_items=20)]
 Moment = Annotated[datetime | None, Parameter(description="ISO 8601 with a time zone")]
-
-
-async def _filters(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    status: list[str] | None,
-    category: str | None,
-    department: list[str] | None,
-    assignee: str | None,
-    tag: list[str] | None,
-    channel: list[str] | None,
-    priority: list[str] | None,
-    contact: str | None,
-    company: str | None,
-    created_from: datetime | None,
-    created_to: datetime | None,
-    updated_from: datetime | None,
-    updated_to: datetime | None,
-) -> TicketFilters:
-    filters = TicketFilters(
-        statuses=[status_from_text(value) for value in status or []],
-        category=category,
-        channels=[Channel(value).value for value in channel or [] if value in Channel._value2member_map_],
-        priorities=[int(Priority.from_text(value)) for value in priority or []],
-        created_from=created_from,
-        created_to=created_to,
-        updated_from=updated_from,
-        updated_to=updated_to,
-    )
-    if channel and len(filters.channels) != len(channel):
-        raise Invalid("channel", f"must be among {', '.join(c.value for c in Channel)}")
-    for ref in department or []:
-        filters.department_ids.append(
-            await accounts_queries.department_id_for_field(session, ref, field="department")
-        )
-    if assignee in ("me", "unassigned", "anyone") or assignee is None:
-        filters.assignee = assignee
-    else:
-        filters.assignee_ids.append(
-            await accounts_queries.agent_id_for_field(session, assignee, field="assignee")
-        )
-    for ref in tag or []:
-        filters.tag_ids.append(await ticket_queries.tag_id_for_field(session, ref, field="tag"))
-    if contact is not None:
-        filters.contact_id = await contacts_queries.contact_id_of(session, actor, contact, field="contact")
-    if company is not None:
-        company_id = await contacts_queries.company_id_of(session, actor, company, field="company")
-        filters.contact_ids_of_company = contacts_queries.contact_ids_of_company(company_id)
-    return filters
 
 
 @get("/tickets", tags=["tickets"], summary="Tickets you may see, filtered and sorted (keyset pages)")
@@ -116,8 +66,9 @@ async def list_tickets(
     cursor: Cursor = None,
     limit: Limit = None,
     sort: Annotated[
-        str, Parameter(description="importance (SLA due, priority, age) or activity")
-    ] = "importance",
+        str | None, Parameter(max_length=16, description="importance (SLA due, priority, age) or activity")
+    ] = None,
+    view: Annotated[str | None, Parameter(max_length=32, description="a saved view, `vw_…`")] = None,
     status: Refs = None,
     category: Annotated[str | None, Parameter(description="active, done or trash")] = None,
     department: Refs = None,
@@ -135,26 +86,34 @@ async def list_tickets(
     updated_to: Moment = None,
 ) -> TicketPage:
     """Without `status` or `category`, everything but spam and deleted tickets. Several values of one
-    filter mean any of them; several filters must all hold; all tags named must be on a ticket."""
+    filter mean any of them; several filters must all hold; all tags named must be on a ticket.
+    `view` applies a saved view; parameters given beside it override the view's."""
+    given = {
+        "status": status,
+        "category": category,
+        "department": department,
+        "assignee": assignee,
+        "tag": tag,
+        "channel": channel,
+        "priority": priority,
+        "contact": contact,
+        "company": company,
+        "created_from": created_from,
+        "created_to": created_to,
+        "updated_from": updated_from,
+        "updated_to": updated_to,
+    }
     async with runtime_of(request).db.read_session() as session:
-        filters = await _filters(
-            session,
-            actor,
-            status=status,
-            category=category,
-            department=department,
-            assignee=assignee,
-            tag=tag,
-            channel=channel,
-            priority=priority,
-            contact=contact,
-            company=company,
-            created_from=created_from,
-            created_to=created_to,
-            updated_from=updated_from,
-            updated_to=updated_to,
+        params: dict[str, Any] = {}
+        if view is not None:
+            saved = await saved_view_queries.usable_view(session, actor, view)
+            params.update(saved.filters)
+            sort = sort if sort is not None else saved.sort
+        params.update({key: value for key, value in given.items() if value is not None})
+        filters = await filters_from_params(session, actor, params)
+        page = await list_queries.list_tickets(
+            session, actor, filters, sort=sort or "importance", cursor=cursor, limit=limit
         )
-        page = await list_queries.list_tickets(session, actor, filters, sort=sort, cursor=cursor, limit=limit)
         return TicketPage(
             items=await view_queries.ticket_outs(session, page.items), next_cursor=page.next_cursor
         )
@@ -170,23 +129,7 @@ async def count_tickets(
     ] = None,
 ) -> StatusCounts:
     async with runtime_of(request).db.read_session() as session:
-        filters = await _filters(
-            session,
-            actor,
-            status=None,
-            category=None,
-            department=department,
-            assignee=assignee,
-            tag=None,
-            channel=None,
-            priority=None,
-            contact=None,
-            company=None,
-            created_from=None,
-            created_to=None,
-            updated_from=None,
-            updated_to=None,
-        )
+        filters = await filters_from_params(session, actor, {"department": department, "assignee": assignee})
         return StatusCounts(counts=await list_queries.count_by_status(session, actor, filters))
 
 
