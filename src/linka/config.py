@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     login_attempts_per_ip: str = Field(
         default="30/5 minutes", description="Login attempts per client address"
     )
+    blob_dir: Path | None = Field(
+        default=None, description="Folder for attachment files; default: data_dir/blobs"
+    )
+    # At most 2 GiB - 1: attachment sizes are 32-bit integers in the database.
+    attachment_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, le=2**31 - 1, description="Largest attachment accepted, in bytes"
+    )
+    close_resolved_after_days: int = Field(
+        default=7, ge=0, description="Days after which resolved tickets close (0: never)"
+    )
+    worker_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the background worker looks for due work"
+    )
     db_pool_size: int = 10
     db_echo: bool = False
 
@@ -66,6 +79,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'linka.db').resolve()}"
+
+    @property
+    def effective_blob_dir(self) -> Path:
+        return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
 
     @property
     def secure_cookies(self) -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -22,13 +26,19 @@ from linka.entrypoints.api.openapi import finish_openapi
 from linka.entrypoints.health import health_routes
 from linka.entrypoints.runtime import Runtime, build_runtime
 from linka.entrypoints.session_backend import LinkaSessionConfig
+from linka.entrypoints.worker.runner import run_worker
 
 SESSION_COOKIE = "linka_session"
 CSRF_COOKIE = "linka_csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
+RUN_WORKER_ENV = "LINKA_RUN_WORKER"  # set by `linka serve`, not a user setting
+
+
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, *, run_worker: bool = False
+) -> Litestar:
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or build_runtime(settings)
     secure = settings.secure_cookies
@@ -63,6 +73,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             render_plugins=[SwaggerRenderPlugin()],
         ),
         state=State({"runtime": runtime}),
+        lifespan=[worker_lifespan(runtime)] if run_worker else [],
         on_shutdown=[runtime.close],
         logging_config=None,
         debug=False,
@@ -76,4 +87,20 @@ def app_from_environment() -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # /readyz asks Alembic for the current revision on every probe; its INFO lines would flood the log.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return create_app()
+    return create_app(run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1")
+
+
+def worker_lifespan(runtime: Runtime) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Runs the background worker beside the server for as long as the app lives."""
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_worker(runtime, stop), name="linka-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    return lifespan

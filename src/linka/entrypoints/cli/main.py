@@ -10,6 +10,7 @@ from linka.entrypoints.cli.check import check
 from linka.entrypoints.cli.demo import demo
 from linka.entrypoints.cli.migrate import migrate
 from linka.entrypoints.cli.serve import serve
+from linka.entrypoints.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +19,7 @@ def cli() -> None:
     """Linka, an open-source helpdesk. Configuration comes from LINKA_… environment variables."""
 
 
-for command in (serve, migrate, createowner, demo, check):
+for command in (serve, worker, migrate, createowner, demo, check):
     cli.add_command(command)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 import uvicorn
 
 from linka.config import Settings
+from linka.entrypoints.asgi import RUN_WORKER_ENV
 from linka.entrypoints.cli.common import load_settings, prepare_data_dir, require_migrated
 
 APP_FACTORY = "linka.entrypoints.asgi:app_from_environment"
@@ -25,8 +28,8 @@ def refuse_unless_ready(settings: Settings) -> None:
 @click.option(
     "--no-worker",
     is_flag=True,
-    help="Do not run background work in this process (for N servers + M `linka worker`; "
-    "there is no background worker yet, so this changes nothing today).",
+    help="Leave background work (postponed tickets waking, resolved ones closing…) to separate "
+    "`linka worker` processes.",
 )
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="uvicorn processes."
@@ -43,7 +46,8 @@ def serve(host: str | None, port: int | None, no_worker: bool, workers: int) -> 
     click.echo(f"Linka listening on http://{shown_host}:{port} (API docs: /api/v1/docs)")
     if settings.base_url.rstrip("/") != f"http://{shown_host}:{port}":
         click.echo(f"public URL (LINKA_BASE_URL): {settings.base_url}")
-    # The in-process background worker arrives with the worker; `--no-worker` is accepted already.
+    # The app factory reads this: every server process also runs the worker unless told not to.
+    os.environ[RUN_WORKER_ENV] = "0" if no_worker else "1"
     uvicorn.run(
         APP_FACTORY,
         factory=True,
