@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linka.core.db import Database
+from linka.core.events import EventBus
 from linka.core.permissions import BaseRole, DepartmentRole, Origin, system_actor
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts import credentials
 from linka.domains.contacts import actions as contacts
 from linka.domains.tickets import actions as tickets
+from linka.entrypoints.runtime import register_handlers
 
 PASSWORD = "correct horse battery staple"
 
@@ -64,7 +66,10 @@ class Personas:
 
 
 async def build_personas(db: Database) -> Personas:
-    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+    # With the handlers the running app registers, so the personas' tickets are indexed for search.
+    bus = EventBus()
+    register_handlers(bus)
+    async with unit_of_work(db, system_actor(Origin.CLI), bus) as uow:
 
         async def person(email: str, name: str, role: BaseRole, language: str = "en") -> Person:
             agent = await accounts.create_agent(

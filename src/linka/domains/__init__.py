@@ -8,4 +8,5 @@ def load_models() -> None:
     from linka.domains.fields import models as _fields  # noqa: F401
     from linka.domains.mail import models as _mail  # noqa: F401
     from linka.domains.tickets import models as _tickets  # noqa: F401
+    from linka.domains.tickets import search_models as _search  # noqa: F401
     from linka.domains.tickets import thread_models as _thread  # noqa: F401

@@ -22,6 +22,7 @@ from linka.domains.accounts.sessions import DatabaseSessionStore
 from linka.entrypoints.api import api_router
 from linka.entrypoints.api.auth import LinkaCSRFMiddleware, provide_actor
 from linka.entrypoints.api.errors import EXCEPTION_HANDLERS
+from linka.entrypoints.api.guards import RejectNulMiddleware
 from linka.entrypoints.api.openapi import finish_openapi
 from linka.entrypoints.health import health_routes
 from linka.entrypoints.runtime import Runtime, build_runtime
@@ -61,7 +62,11 @@ def create_app(
     )
     app = Litestar(
         route_handlers=[api_router, *health_routes],
-        middleware=[sessions.middleware, DefineMiddleware(LinkaCSRFMiddleware, config=csrf)],
+        middleware=[
+            RejectNulMiddleware,
+            sessions.middleware,
+            DefineMiddleware(LinkaCSRFMiddleware, config=csrf),
+        ],
         stores={"sessions": DatabaseSessionStore(runtime.db)},
         dependencies={"actor": Provide(provide_actor)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -6,12 +6,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from linka.config import Settings
+from linka.core.blobs import BlobStore
 from linka.core.db import Database
 from linka.core.events import EventBus
 from linka.core.permissions import Actor
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts.ratelimit import AuthLimiter, storage_uri
 from linka.domains.accounts.tokens import LinkSigner
+from linka.domains.tickets import handlers as tickets_handlers
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Runtime:
     bus: EventBus = field(default_factory=EventBus)
     # Rate limits on logins, two-factor codes and reset requests (shared through Redis when configured).
     auth_limits: AuthLimiter = field(init=False)
+    # Attachment files (content-addressed, in LINKA_BLOB_DIR or data_dir/blobs).
+    blobs: BlobStore = field(init=False)
     _links: LinkSigner | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -29,6 +33,7 @@ class Runtime:
             per_ip=self.settings.login_attempts_per_ip,
             storage=storage_uri(self.settings.redis_url),
         )
+        self.blobs = BlobStore(self.settings.effective_blob_dir, max_bytes=self.settings.attachment_max_bytes)
 
     @property
     def links(self) -> LinkSigner:
@@ -61,3 +66,4 @@ def build_runtime(settings: Settings, db: Database | None = None) -> Runtime:
 
 def register_handlers(bus: EventBus) -> None:
     """Each domain's handlers subscribe here (automation, SLA, routing… as they arrive)."""
+    tickets_handlers.register(bus)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from linka.core.db import Base, create_engine
 from linka.domains import load_models
+from linka.migrations.autogenerate import include_object
 
 load_models()
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -403,6 +403,15 @@ async def test_purge_is_for_owners_and_leaves_nothing(
     not_trash = await client.post("/api/v1/tickets/purge", json=purge, headers=bearer(personas.owner))
     assert not_trash.status_code == 409
     assert code in not_trash.json()["error"]["message"]
+    upload = await client.post(
+        f"/api/v1/tickets/{code}/attachments",
+        files={"file": ("smlouva.pdf", b"%PDF-1.4 secret contract", "application/pdf")},
+        headers=bearer(personas.support_agent),
+    )
+    assert upload.status_code == 201, upload.text
+    blobs = client.app.state.runtime.blobs
+    stored = [path for path in blobs.root.rglob("*") if path.is_file()]
+    assert len(stored) == 1
     await _status(client, personas.support_agent, code, "deleted")
     done = await client.post("/api/v1/tickets/purge", json=purge, headers=bearer(personas.owner))
     assert done.status_code == 200
@@ -422,6 +431,7 @@ async def test_purge_is_for_owners_and_leaves_nothing(
             .all()
         )
     assert [(e.action, e.before) for e in entries] == [("purged", {"code": code})]
+    assert not stored[0].exists()  # the attachment's file went with it
 
 
 async def test_next_ticket_hands_out_the_most_important_one(client: Client, personas: Personas) -> None:
@@ -460,3 +470,119 @@ async def test_mass_action_reports_each_ticket(client: Client, personas: Persona
     assert shown.json()["status"] == "resolved"
     eva = await client.get(f"/api/v1/tickets/{personas.ticket_codes['eva']}", headers=bearer(personas.admin))
     assert eva.json()["status"] == "new"
+
+
+async def test_search_combines_with_filters_and_visibility(client: Client, personas: Personas) -> None:
+    sara, admin = personas.support_agent, personas.admin
+    printer = await _new(client, personas, "Tiskárny v kanceláři nefungují", priority="high")
+    assert set(await _codes(client, sara, "q=tiskarna")) == {printer, personas.ticket_codes["karel"]}
+    assert await _codes(client, sara, "q=tiskarna&priority=high") == [printer]
+    # Hana's Hungarian ticket is in Sales: the admin finds it by a folded stem, Sára never does.
+    assert await _codes(client, admin, "q=szamla") == [personas.ticket_codes["hana"]]
+    assert await _codes(client, sara, "q=szamla") == []
+    empty = await client.get("/api/v1/tickets?q=%22%2A%22", headers=bearer(sara))
+    assert empty.status_code == 422
+    assert "q" in empty.json()["error"]["fields"]
+    no_q = await client.get("/api/v1/tickets?sort=relevance", headers=bearer(sara))
+    assert no_q.status_code == 422
+
+
+async def test_custom_fields_on_create_in_lists_and_through_purge(
+    client: Client, personas: Personas, db: Database
+) -> None:
+    admin, sara = bearer(personas.admin), bearer(personas.support_agent)
+    for body in (
+        {
+            "entity": "ticket",
+            "key": "plan",
+            "label": "Plan",
+            "kind": "select",
+            "options": ["Basic", "Pro"],
+            "required": True,
+        },
+        {"entity": "ticket", "key": "seats", "label": "Seats", "kind": "number"},
+    ):
+        assert (await client.post("/api/v1/custom-fields", json=body, headers=admin)).status_code == 201
+    base = {
+        "subject": "Fields",
+        "department": personas.department_public_ids["support"],
+        "contact": personas.contact_public_ids["karel"],
+    }
+    missing = await client.post("/api/v1/tickets", json=base, headers=sara)
+    assert missing.status_code == 422
+    assert "fields.plan" in missing.json()["error"]["fields"]
+    wrong = await client.post("/api/v1/tickets", json={**base, "fields": {"plan": "Gold"}}, headers=sara)
+    assert wrong.status_code == 422
+    assert "fields.plan" in wrong.json()["error"]["fields"]
+    assert (
+        await _codes(client, personas.support_agent, "q=fields") == []
+    )  # the refused creations left nothing
+    pro = await client.post(
+        "/api/v1/tickets", json={**base, "fields": {"plan": "Pro", "seats": 12}}, headers=sara
+    )
+    assert pro.status_code == 201, pro.text
+    assert pro.json()["fields"] == {"plan": "Pro", "seats": 12}
+    basic = await client.post(
+        "/api/v1/tickets", json={**base, "fields": {"plan": "Basic", "seats": 3}}, headers=sara
+    )
+    pro_code, basic_code = pro.json()["code"], basic.json()["code"]
+    assert await _codes(client, personas.support_agent, "field=plan:Pro") == [pro_code]
+    assert await _codes(client, personas.support_agent, "field=seats:10..20") == [pro_code]
+    assert set(await _codes(client, personas.support_agent, "field=plan:Pro&field=plan:Basic")) == {
+        pro_code,
+        basic_code,
+    }
+    unknown = await client.get("/api/v1/tickets?field=colour:red", headers=sara)
+    assert unknown.status_code == 422
+    assert "fields.colour" in unknown.json()["error"]["fields"]
+    # Purging removes the values too (they have no foreign key to cascade).
+    await _status(client, personas.support_agent, basic_code, "deleted")
+    purged = await client.post(
+        "/api/v1/tickets/purge", json={"codes": [basic_code]}, headers=bearer(personas.owner)
+    )
+    assert purged.status_code == 200
+    async with db.read_session() as session:
+        from linka.domains.fields.models import FieldValue
+
+        left = (await session.execute(select(func.count()).select_from(FieldValue))).scalar_one()
+    assert left == 2  # Pro's plan and seats only
+
+
+async def test_a_custom_status_moves_the_ticket_to_its_category(client: Client, personas: Personas) -> None:
+    made = await client.post(
+        "/api/v1/ticket-statuses",
+        json={"name": "Waiting for parts", "category": "answered", "translations": {"cs": "Čeká na díly"}},
+        headers=bearer(personas.admin),
+    )
+    assert made.status_code == 201, made.text
+    custom = made.json()["id"]
+    code = personas.ticket_codes["karel"]
+    moved = await client.post(
+        f"/api/v1/tickets/{code}/status",
+        json={"custom_status": custom},
+        headers=bearer(personas.support_agent),
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "answered"
+    assert moved.json()["custom_status"] == custom
+    plain = await _status(client, personas.support_agent, code, "resolved")
+    assert plain.json()["custom_status"] is None
+    both = await client.post(
+        f"/api/v1/tickets/{code}/status",
+        json={"status": "open", "custom_status": custom},
+        headers=bearer(personas.support_agent),
+    )
+    assert both.status_code == 422
+
+
+async def test_a_nul_character_in_the_query_or_path_is_a_clear_422(
+    client: Client, personas: Personas
+) -> None:
+    for url in (
+        "/api/v1/tickets/counts?assignee=a%00b",
+        "/api/v1/tickets?view=vw_%00",
+        "/api/v1/tickets/AB%00C",
+    ):
+        response = await client.get(url, headers=bearer(personas.support_agent))
+        assert response.status_code == 422, (url, response.text)
+        assert set(response.json()["error"]["fields"]) <= {"query", "path"}

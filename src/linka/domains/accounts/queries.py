@@ -440,3 +440,12 @@ async def list_members(
         items=[member_out(member, agent) for member, agent in rows],
         next_cursor=encode_cursor([rows[-1][1].public_id]) if more and rows else None,
     )
+
+
+async def agent_summaries(session: AsyncSession, agent_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(public id, name) per agent in one query: authors shown in lists of other things (a thread)."""
+    ids = sorted(set(agent_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Agent.id, Agent.public_id, Agent.name).where(Agent.id.in_(ids)))
+    return {int(agent_id): (public_id, name) for agent_id, public_id, name in rows.all()}

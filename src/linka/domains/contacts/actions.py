@@ -7,6 +7,7 @@ companies needs the permission manage_contacts.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from msgspec import UNSET, UnsetType
@@ -28,6 +29,7 @@ from linka.domains.contacts.events import (
     ContactsMerged,
 )
 from linka.domains.contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone
+from linka.domains.fields import actions as fields_actions
 from linka.domains.tickets import actions as tickets_actions
 from linka.domains.tickets import queries as tickets_queries
 
@@ -187,8 +189,11 @@ async def create_contact(
     language: str | None = None,
     company_id: int | None = None,
     notes: str = "",
+    fields: Mapping[str, object] | None = None,
 ) -> Contact:
-    """A new contact. Without `company_id`, a contact whose email domain is a company's joins it."""
+    """A new contact. Without `company_id`, a contact whose email domain is a company's joins it.
+    `fields` (custom field values by key) are checked by kind, and required ones must be among them;
+    channels that create contacts from what they know (an email address) pass none."""
     require_write(uow.actor)
     name = _name(name)
     clean_emails = _emails(emails or [])
@@ -221,6 +226,10 @@ async def create_contact(
         uow.session.add(ContactPhone(contact_id=contact.id, phone=phone, is_primary=position == 0))
     await _flush(uow, "emails", "already the email of another contact")
     uow.history("contact", contact.id, "created", after=contact_snapshot(contact, clean_emails, clean_phones))
+    if fields is not None:
+        await fields_actions.set_values(
+            uow, entity="contact", entity_id=contact.id, values=fields, creating=True
+        )
     uow.record(ContactCreated(contact_id=contact.id))
     return contact
 
@@ -235,9 +244,10 @@ async def update_contact(
     language: str | UnsetType | None = UNSET,
     company_id: int | UnsetType | None = UNSET,
     notes: str | UnsetType = UNSET,
+    fields: Mapping[str, object] | UnsetType = UNSET,
 ) -> Contact:
     """Change a contact the actor may see. Only given fields change; `emails` and `phones` replace the
-    lists (the first is the primary one)."""
+    lists (the first is the primary one); `fields` sets the custom fields it names (None clears)."""
     require_write(uow.actor)
     contact = await queries.visible_contact(uow.session, uow.actor, contact_id)
     old_emails = await queries.emails_of(uow.session, contact.id)
@@ -265,6 +275,10 @@ async def update_contact(
         await _replace_phones(uow, contact, new_phones)
     after = contact_snapshot(contact, new_emails, new_phones)
     changed = uow.history_of_changes("contact", contact.id, before=before, after=after)
+    if not isinstance(fields, UnsetType) and await fields_actions.set_values(
+        uow, entity="contact", entity_id=contact.id, values=fields
+    ):
+        changed = (*changed, "fields")
     if changed:
         contact.search_text = queries.search_text(contact.name, new_emails)
         contact.updated_at = uow.now
@@ -291,6 +305,7 @@ async def delete_contact(uow: UnitOfWork, *, contact_id: int) -> None:
         "deleted",
         before={"public_id": contact.public_id, **contact_snapshot(contact, emails, phones)},
     )
+    await fields_actions.delete_values(uow, entity="contact", entity_ids=[contact.id])
     await uow.session.delete(contact)
     await uow.session.flush()
     uow.record(ContactDeleted(contact_id=contact_id))
@@ -340,6 +355,10 @@ async def merge_contacts(uow: UnitOfWork, *, source_id: int, target_id: int) -> 
     target.company_id = target.company_id or source.company_id
     target.search_text = queries.search_text(target.name, emails)
     target.updated_at = uow.now
+    # Custom fields as the rest: the target keeps its values and takes the source's where it has none.
+    fields_taken = await fields_actions.merge_values(
+        uow, entity="contact", from_id=source.id, to_id=target.id
+    )
 
     uow.history(
         "contact",
@@ -358,7 +377,11 @@ async def merge_contacts(uow: UnitOfWork, *, source_id: int, target_id: int) -> 
     await uow.session.delete(source)
     await uow.session.flush()
     uow.record(ContactsMerged(source_id=source_id, target_id=target_id))
-    uow.record(ContactChanged(contact_id=target.id, fields=("emails", "phones", "notes")))
+    uow.record(
+        ContactChanged(
+            contact_id=target.id, fields=("emails", "phones", "notes", *(("fields",) if fields_taken else ()))
+        )
+    )
     return target
 
 
@@ -468,3 +491,18 @@ async def delete_company(uow: UnitOfWork, *, company_id: int) -> None:
     uow.record(CompanyDeleted(company_id=company_id))
     for contact_id in members:
         uow.record(ContactChanged(contact_id=contact_id, fields=("company_id",)))
+
+
+async def contact_for_email(
+    uow: UnitOfWork, *, email: str, name: str = "", language: str | None = None, field: str = "email"
+) -> Contact:
+    """The contact with this email address, or a new one. Knowing the address is what an email
+    channel knows, so the contact is found whether or not the actor could see it before."""
+    require_write(uow.actor)
+    clean = normalise_email(email)
+    if len(clean) > 254 or not EMAIL_RE.fullmatch(clean):
+        raise Invalid(field, f"{email!r} is not an email address")
+    existing = await queries.contact_by_email(uow.session, clean)
+    if existing is not None:
+        return existing
+    return await create_contact(uow, name=name, emails=[clean], language=language)

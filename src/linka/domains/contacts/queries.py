@@ -24,6 +24,7 @@ from linka.core.errors import Invalid, NotFound
 from linka.core.pagination import Page, check_limit, decode_cursor, encode_cursor
 from linka.core.permissions import Actor, Permission
 from linka.domains.contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone
+from linka.domains.fields import queries as fields_queries
 from linka.domains.tickets import queries as tickets_queries
 
 _PUBLIC_ID = re.compile(r"[a-z]{2}_[0-9a-z]{12}")
@@ -158,6 +159,8 @@ class ContactView:
     emails: list[str]
     phones: list[str]
     company: tuple[str, str] | None  # (public id, name)
+    # Every contact custom field by key (unset: None; see fields.values for each kind's shape).
+    fields: dict[str, object]
 
 
 @dataclass
@@ -215,7 +218,7 @@ async def _values_by_owner(
 
 
 async def contact_views(session: AsyncSession, contacts: Sequence[Contact]) -> list[ContactView]:
-    """Emails, phones and companies of many contacts in at most three queries."""
+    """Emails, phones, companies and custom fields of many contacts in at most four queries."""
     ids = [contact.id for contact in contacts]
     emails = await contact_emails(session, ids)
     phones = await contact_phones(session, ids)
@@ -226,12 +229,14 @@ async def contact_views(session: AsyncSession, contacts: Sequence[Contact]) -> l
             select(Company.id, Company.public_id, Company.name).where(Company.id.in_(company_ids))
         )
         companies = {row.id: (row.public_id, row.name) for row in rows.all()}
+    fields = await fields_queries.values_of(session, "contact", ids)
     return [
         ContactView(
             contact=contact,
             emails=emails.get(contact.id, []),
             phones=phones.get(contact.id, []),
             company=companies.get(contact.company_id) if contact.company_id is not None else None,
+            fields=fields.get(contact.id, {}),
         )
         for contact in contacts
     ]
@@ -392,3 +397,35 @@ async def list_companies(
 async def count_companies(session: AsyncSession, actor: Actor) -> int:
     query = select(func.count()).select_from(Company).where(visible_company_condition(actor))
     return int((await session.execute(query)).scalar_one())
+
+
+async def contact_by_email(session: AsyncSession, email: str) -> Contact | None:
+    """The contact owning an (already normalised) email address, visible or not: for channels."""
+    query = (
+        select(Contact)
+        .join(ContactEmail, ContactEmail.contact_id == Contact.id)
+        .where(ContactEmail.email == email)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def contact_summaries(
+    session: AsyncSession, contact_ids: Sequence[int]
+) -> dict[int, tuple[str, str, str | None]]:
+    """(public id, name, primary email) per contact, in two queries: for lists of other things."""
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Contact.id, Contact.public_id, Contact.name).where(Contact.id.in_(ids))
+    )
+    emails = await contact_emails(session, ids)
+    return {
+        int(contact_id): (public_id, name, next(iter(emails.get(contact_id, [])), None))
+        for contact_id, public_id, name in rows.all()
+    }
+
+
+def contact_ids_of_company(company_id: int) -> Select[Any]:
+    """A subquery of the contacts of a company, for filters of other domains (tickets by company)."""
+    return select(Contact.id).where(Contact.company_id == company_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from linka.domains.accounts.schemas import Email, Input
 from linka.domains.contacts.queries import CompanyView, ContactView
+from linka.domains.fields.schemas import FieldValuesIn
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{1,30}[0-9]$"
 DOMAIN_PATTERN = (
@@ -35,10 +36,13 @@ class ContactIn(Input):
     language: Language | None = None
     company: PublicRef | None = None
     notes: Notes = ""
+    # Custom field values by key (GET /custom-fields?entity=contact); required ones must be given.
+    fields: FieldValuesIn = {}
 
 
 class ContactPatch(Input):
-    """Only the fields given change; `emails` and `phones` replace the whole list."""
+    """Only the fields given change; `emails` and `phones` replace the whole list; `fields` changes
+    the custom fields it names (null clears one)."""
 
     name: Name | UnsetType = UNSET
     emails: Emails | UnsetType = UNSET
@@ -46,6 +50,7 @@ class ContactPatch(Input):
     language: Language | UnsetType | None = UNSET
     company: PublicRef | UnsetType | None = UNSET
     notes: Notes | UnsetType = UNSET
+    fields: FieldValuesIn | UnsetType = UNSET
 
 
 class MergeIn(Input):
@@ -79,6 +84,7 @@ class ContactOut(msgspec.Struct, kw_only=True):
     language: str | None
     company: CompanyRef | None
     notes: str
+    fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
 
@@ -93,6 +99,7 @@ class ContactOut(msgspec.Struct, kw_only=True):
             language=contact.language,
             company=CompanyRef(id=view.company[0], name=view.company[1]) if view.company else None,
             notes=contact.notes,
+            fields=dict(view.fields),
             created_at=contact.created_at,
             updated_at=contact.updated_at,
         )

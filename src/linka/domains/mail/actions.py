@@ -3,6 +3,7 @@ worker delivers (with retries and a visible failed state)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,4 +68,42 @@ async def queue_system_mail(
     await uow.session.flush()
     # History notes that a mail left, never its body: reset and invitation links are secrets.
     uow.history("outgoing_mail", mail.id, "queued", after={"kind": kind, "to": to_address})
+    return mail
+
+
+async def queue_ticket_mail(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    ticket_id: int,
+    group_id: int,
+    to_address: str,
+    to_name: str = "",
+    cc: Sequence[str] = (),
+    subject: str,
+    text: str,
+    html: str | None = None,
+    language: str = "en",
+) -> OutgoingMail:
+    """Queue a mail an agent wrote on a ticket (a reply, a forward). The worker delivers it with the
+    files of its thread group; the caller (a ticket action) has checked who may send it."""
+    mail = OutgoingMail(
+        kind=kind,
+        to_address=to_address,
+        to_name=to_name[:200],
+        cc_addresses=list(cc),
+        subject=subject[:500],
+        body_text=text,
+        body_html=html,
+        language=language,
+        ticket_id=ticket_id,
+        group_id=group_id,
+        delivery_status="queued",
+        attempts=0,
+        next_attempt_at=uow.now,
+        created_at=uow.now,
+    )
+    uow.session.add(mail)
+    await uow.session.flush()
+    uow.history("outgoing_mail", mail.id, "queued", after={"kind": kind, "to": to_address, "cc": list(cc)})
     return mail

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from linka.core.db import Base, BigId
+from linka.core.db import Base, BigId, Json
 
 
 class OutgoingMail(Base):
@@ -24,6 +24,12 @@ class OutgoingMail(Base):
     language: Mapped[str] = mapped_column(String(5), default="en")
     ticket_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    # A ticket mail (reply, forward) carries copies and comes from a thread group, whose file messages
+    # are its attachments and whose email_message_id is its Message-ID.
+    cc_addresses: Mapped[list[str]] = mapped_column(Json, default=list)
+    group_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("message_groups.id", ondelete="CASCADE"), index=True
     )
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     delivery_status: Mapped[str] = mapped_column(String(16), default="queued")

@@ -76,3 +76,38 @@ class TicketsMerged(Event):
 class TicketsPurged(Event):
     name = "tickets.purged"
     ticket_ids: tuple[int, ...]
+
+
+# ---- tags and custom statuses (definitions; tagging a ticket is a TicketChanged with "tags") ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagChanged(Event):
+    """A tag was created or renamed, recoloured, made public or private."""
+
+    name = "tag.changed"
+    tag_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagDeleted(Event):
+    """A tag went, and with it from these tickets."""
+
+    name = "tag.deleted"
+    tag_id: int
+    ticket_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomStatusChanged(Event):
+    name = "custom_status.changed"
+    status_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomStatusDeleted(Event):
+    """A custom status went; these tickets keep their category without it."""
+
+    name = "custom_status.deleted"
+    status_id: int
+    ticket_ids: tuple[int, ...]

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linka.core.errors import Invalid
 from linka.core.pagination import Page, check_limit, decode_cursor, encode_cursor
 from linka.core.permissions import Actor
+from linka.domains.tickets import search as ticket_search
 from linka.domains.tickets.models import Ticket, TicketTag
 from linka.domains.tickets.queries import visible_ticket_condition
 from linka.domains.tickets.statuses import ACTIVE, DONE, TRASH, Status
 
 CATEGORIES = {"active": ACTIVE, "done": DONE, "trash": TRASH}
-SORTS = ("importance", "activity")
+SORTS = ("importance", "activity", "relevance")
 # Tickets without an SLA due time sort after every ticket with one.
 _NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -118,6 +119,8 @@ def _cursor_values(ticket: Ticket, sort: str) -> list[Any]:
 
 def _typed_cursor(values: list[Any], sort: str) -> list[Any]:
     try:
+        if sort == "relevance":
+            return [float(values[0]), int(values[1])]
         if sort == "importance":
             return [
                 datetime.fromisoformat(values[0]),
@@ -143,22 +146,44 @@ async def list_tickets(
     sort: str = "importance",
     cursor: str | None = None,
     limit: int | None = None,
+    search: str | None = None,
 ) -> Page[Ticket]:
     """One page of tickets in one query (the caller loads what it shows for the page in a fixed
-    number of further queries)."""
+    number of further queries). `search` keeps the tickets matching it; with `sort="relevance"` the
+    best matches come first."""
     size = check_limit(limit)
-    keys, ascending = _sort_keys(sort)
-    query = select(Ticket).where(*ticket_conditions(actor, filters))
+    query: Select[Any] = select(Ticket).where(*ticket_conditions(actor, filters))
+    keys: list[Any]
+    dialect = session.get_bind().dialect.name
+    if sort == "relevance":
+        if not search:
+            raise Invalid("sort", "relevance needs a search (q)")
+        hits = ticket_search.search_hits(dialect, search)
+        query = query.join(hits, hits.c.ticket_id == Ticket.id).add_columns(hits.c.rank)
+        keys, ascending = [hits.c.rank, Ticket.id], True
+    else:
+        keys, ascending = _sort_keys(sort)
+        if search:
+            query = query.where(ticket_search.matches(dialect, search))
     after = decode_cursor(cursor, arity=len(keys))
     if after is not None:
         values = _typed_cursor(after, sort)
         row, bound = tuple_(*keys), tuple_(*(literal(v, k.type) for v, k in zip(values, keys, strict=True)))
         query = query.where(row > bound if ascending else row < bound)
-    tickets = list((await session.execute(ordered(query, sort).limit(size + 1))).scalars())
-    more = len(tickets) > size
-    tickets = tickets[:size]
-    next_cursor = encode_cursor(_cursor_values(tickets[-1], sort)) if more and tickets else None
-    return Page(items=tickets, next_cursor=next_cursor)
+    query = query.order_by(*(key.asc() if ascending else key.desc() for key in keys)).limit(size + 1)
+    result = await session.execute(query)
+    rows: list[tuple[Ticket, float]]
+    if sort == "relevance":
+        rows = [(row[0], float(row[1])) for row in result.all()]
+    else:
+        rows = [(ticket, 0.0) for ticket in result.scalars()]
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = None
+    if more and rows:
+        last, rank = rows[-1]
+        next_cursor = encode_cursor([rank, last.id] if sort == "relevance" else _cursor_values(last, sort))
+    return Page(items=[ticket for ticket, _ in rows], next_cursor=next_cursor)
 
 
 async def count_by_status(session: AsyncSession, actor: Actor, filters: TicketFilters) -> dict[str, int]:

@@ -11,32 +11,16 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from linka.core.errors import Invalid, NotFound
-from linka.core.ids import public_id
 from linka.core.permissions import require_write
 from linka.core.uow import UnitOfWork
-from linka.domains.tickets import actions, queries
-from linka.domains.tickets.events import TicketsMerged, TicketThreadChanged
+from linka.domains.fields import actions as fields_actions
+from linka.domains.tickets import actions, queries, thread_actions
+from linka.domains.tickets.events import TicketsMerged
 from linka.domains.tickets.models import Ticket, TicketCc, TicketTag
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
+from linka.domains.tickets.thread_schemas import GroupKind
 
 MAX_SOURCES = 50
-
-
-async def _add_system_group(uow: UnitOfWork, ticket: Ticket, kind: str, text: str) -> MessageGroup:
-    group = MessageGroup(
-        public_id=public_id("mg"),
-        ticket_id=ticket.id,
-        kind=kind,
-        is_internal=True,
-        author_agent_id=uow.actor.agent_id,
-        origin=uow.actor.origin.value,
-        created_at=uow.now,
-    )
-    uow.session.add(group)
-    await uow.session.flush()
-    uow.session.add(Message(group_id=group.id, ticket_id=ticket.id, kind="system", position=0, body=text))
-    uow.record(TicketThreadChanged(ticket_id=ticket.id, group_id=group.id, kind=kind))
-    return group
 
 
 async def _move_groups(uow: UnitOfWork, group_ids: list[int], *, source_id: int, target_id: int) -> None:
@@ -115,6 +99,7 @@ async def merge_tickets(uow: UnitOfWork, *, target_code: str, source_codes: list
         for latest in ("last_agent_reply_at", "last_customer_message_at", "last_activity_at"):
             values = [v for v in (getattr(target, latest), getattr(source, latest)) if v is not None]
             setattr(target, latest, max(values) if values else None)
+        await fields_actions.merge_values(uow, entity="ticket", from_id=source.id, to_id=target.id)
         source.merged_into_id = target.id
         source.updated_at = uow.now
         uow.history(
@@ -131,7 +116,9 @@ async def merge_tickets(uow: UnitOfWork, *, target_code: str, source_codes: list
         .execution_options(synchronize_session=False)
     )
     codes = ", ".join(source.code for source in sources)
-    await _add_system_group(uow, target, "merged", f"Merged into this ticket: {codes}")
+    await thread_actions.add_system_line(
+        uow, ticket_id=target.id, kind=GroupKind.MERGED, text=f"Merged into this ticket: {codes}"
+    )
     target.updated_at = target.last_activity_at = uow.now
     uow.history(
         "ticket",
@@ -203,8 +190,12 @@ async def split_ticket(
     )
     created.priority, created.channel = ticket.priority, ticket.channel
     await _move_groups(uow, [group.id], source_id=ticket.id, target_id=created.id)
-    await _add_system_group(uow, ticket, "split", f"Split off into {created.code}")
-    await _add_system_group(uow, created, "split", f"Split off from {ticket.code}")
+    await thread_actions.add_system_line(
+        uow, ticket_id=ticket.id, kind=GroupKind.SPLIT, text=f"Split off into {created.code}"
+    )
+    await thread_actions.add_system_line(
+        uow, ticket_id=created.id, kind=GroupKind.SPLIT, text=f"Split off from {ticket.code}"
+    )
     ticket.updated_at = ticket.last_activity_at = uow.now
     uow.history("ticket", ticket.id, "split", after={"group": group.public_id, "new_ticket": created.code})
     return created

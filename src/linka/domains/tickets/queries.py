@@ -10,11 +10,10 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from linka.core.errors import Forbidden, Invalid, NotFound
+from linka.core.errors import Forbidden, NotFound
 from linka.core.ids import normalise_ticket_code
 from linka.core.permissions import Actor, DepartmentRole
-from linka.domains.tickets.models import CustomStatus, Tag, Ticket, TicketCc
-from linka.domains.tickets.statuses import Status
+from linka.domains.tickets.models import Ticket, TicketCc
 
 
 def _condition(actor: Actor, role: DepartmentRole) -> ColumnElement[bool]:
@@ -116,22 +115,3 @@ async def cc_contact_ids(session: AsyncSession, ticket_id: int) -> list[int]:
         select(TicketCc.contact_id).where(TicketCc.ticket_id == ticket_id).order_by(TicketCc.contact_id)
     )
     return [int(contact_id) for contact_id in rows.scalars()]
-
-
-async def tag_id_for_field(session: AsyncSession, public_id: str, *, field: str) -> int:
-    found = (await session.execute(select(Tag.id).where(Tag.public_id == public_id))).scalar_one_or_none()
-    if found is None:
-        raise Invalid(field, "no such tag")
-    return int(found)
-
-
-async def custom_status_for_field(session: AsyncSession, public_id: str, *, field: str) -> tuple[Status, int]:
-    """(category, key) of a custom status named in a request."""
-    row = (
-        await session.execute(
-            select(CustomStatus.category, CustomStatus.id).where(CustomStatus.public_id == public_id)
-        )
-    ).first()
-    if row is None:
-        raise Invalid(field, "no such custom status")
-    return Status(row[0]), int(row[1])

@@ -35,6 +35,8 @@ class TicketIn(Input):
     priority: PriorityName = "normal"
     language: Language | None = None
     cc: Annotated[list[PublicRef], msgspec.Meta(max_length=20)] = []
+    # Custom field values by key; required ticket fields must be given here.
+    fields: dict[str, object] = {}
 
 
 class TicketPatch(Input):
@@ -135,6 +137,7 @@ class TicketOut(msgspec.Struct):
     department: str
     assignee: str | None
     tags: list[TagRef]
+    fields: dict[str, object]
     created_at: datetime
     updated_at: datetime
     last_activity_at: datetime

@@ -4,6 +4,7 @@ keeps the metric columns, history and events in one place."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -11,7 +12,8 @@ from sqlalchemy import delete, select
 from linka.core.errors import Conflict, Forbidden, Invalid
 from linka.core.permissions import Permission, require_write
 from linka.core.uow import UnitOfWork
-from linka.domains.tickets import queries
+from linka.domains.fields import actions as fields_actions
+from linka.domains.tickets import queries, thread_queries
 from linka.domains.tickets.events import TicketsPurged, TicketStatusChanged
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.statuses import TRASH, Status, check_transition
@@ -130,9 +132,16 @@ async def restore_ticket(uow: UnitOfWork, *, code: str) -> Ticket:
     return ticket
 
 
-async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class Purged:
+    codes: list[str]
+    # Blobs the purged attachments used: sweep them from the store after the commit.
+    blob_hashes: list[str]
+
+
+async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> Purged:
     """Owners only: remove tickets in spam or the trash for good, thread and attachment rows too.
-    The caller sweeps the blob store after commit (attachments' bytes). Returns the purged codes."""
+    The caller sweeps the blob store after commit (the files may be shared with other tickets)."""
     require_write(uow.actor)
     if not uow.actor.has(Permission.PURGE_DATA):
         raise Forbidden("only an owner purges tickets")
@@ -144,7 +153,9 @@ async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> list[str]:
     # Merged tickets pointing here lose their target: purge them with it, so their codes stop resolving.
     merged = select(Ticket.id).where(Ticket.merged_into_id.in_(ids))
     ids += [int(ticket_id) for ticket_id in (await uow.session.execute(merged)).scalars()]
+    blob_hashes = await thread_queries.blob_hashes_of_tickets(uow.session, ids)
     await uow.forget_history("ticket", ids)
+    await fields_actions.delete_values(uow, entity="ticket", entity_ids=ids)  # no foreign key to cascade
     await uow.session.execute(
         delete(Ticket).where(Ticket.id.in_(ids)).execution_options(synchronize_session=False)
     )
@@ -154,4 +165,4 @@ async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> list[str]:
     for ticket in tickets:
         uow.session.expunge(ticket)
     uow.record(TicketsPurged(ticket_ids=tuple(ids)))
-    return [ticket.code for ticket in tickets]
+    return Purged(codes=[ticket.code for ticket in tickets], blob_hashes=blob_hashes)

@@ -12,7 +12,7 @@ from linka.core.db import Base, BigId, Json, UTCDateTime
 
 
 class MessageGroup(Base):
-    """One event of the thread. `kind` is a thread.GroupKind; internal notes never reach the customer."""
+    """One event of the thread. `kind` is a thread_schemas.GroupKind; internal notes never reach the customer."""
 
     __tablename__ = "message_groups"
     __table_args__ = (

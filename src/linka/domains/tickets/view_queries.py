@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.contacts import queries as contacts_queries
-from linka.domains.tickets.models import CustomStatus, Tag, Ticket, TicketCc, TicketTag
+from linka.domains.fields import queries as fields_queries
+from linka.domains.tickets import tag_queries
+from linka.domains.tickets.models import CustomStatus, Ticket, TicketCc
 from linka.domains.tickets.schemas import ContactRef, TagRef, TicketMetrics, TicketOut
 from linka.domains.tickets.statuses import Priority
 
@@ -38,7 +40,13 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
     departments = await accounts_queries.public_ids_of_departments(
         session, [t.department_id for t in tickets]
     )
-    tags = await tags_of(session, ids)
+    tags = {
+        ticket_id: [
+            TagRef(id=t.public_id, name=t.name, colour=t.colour, is_public=t.is_public) for t in found
+        ]
+        for ticket_id, found in (await tag_queries.tags_of(session, ids)).items()
+    }
+    fields = await fields_queries.values_of(session, "ticket", ids)
     linked_ids = {t.merged_into_id for t in tickets} | {t.follow_up_of_id for t in tickets}
     codes = await codes_of(session, [i for i in linked_ids if i is not None])
     custom_ids = [t.custom_status_id for t in tickets if t.custom_status_id is not None]
@@ -67,6 +75,7 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
             department=departments.get(t.department_id, ""),
             assignee=agents.get(t.assignee_id) if t.assignee_id is not None else None,
             tags=tags.get(t.id, []),
+            fields=fields.get(t.id, {}),
             created_at=t.created_at,
             updated_at=t.updated_at,
             last_activity_at=t.last_activity_at,
@@ -93,23 +102,6 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
 
 async def ticket_out(session: AsyncSession, ticket: Ticket) -> TicketOut:
     return (await ticket_outs(session, [ticket]))[0]
-
-
-async def tags_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[TagRef]]:
-    """The tags of many tickets in one query, by name."""
-    found: dict[int, list[TagRef]] = defaultdict(list)
-    if ticket_ids:
-        rows = await session.execute(
-            select(TicketTag.ticket_id, Tag)
-            .join(Tag, Tag.id == TicketTag.tag_id)
-            .where(TicketTag.ticket_id.in_(ticket_ids))
-            .order_by(TicketTag.ticket_id, Tag.name)
-        )
-        for ticket_id, tag in rows.all():
-            found[ticket_id].append(
-                TagRef(id=tag.public_id, name=tag.name, colour=tag.colour, is_public=tag.is_public)
-            )
-    return found
 
 
 async def codes_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, str]:

@@ -7,13 +7,20 @@ from linka.entrypoints.api import (
     api_keys,
     companies,
     contacts,
+    custom_fields,
     departments,
     invitations,
     me,
     passwords,
     roles,
     session,
+    tags,
+    ticket_fields,
+    ticket_statuses,
+    ticket_thread,
+    tickets,
     two_factor,
+    views,
 )
 
 # GET /me is served by me.py (it adds departments and permissions), so session.py's own is left out.
@@ -33,5 +40,12 @@ api_router = Router(
         *departments.routes,
         *contacts.routes,
         *companies.routes,
+        *tickets.routes,
+        *ticket_thread.routes,
+        *views.routes,
+        *tags.routes,
+        *ticket_fields.routes,
+        *ticket_statuses.routes,
+        *custom_fields.routes,
     ],
 )

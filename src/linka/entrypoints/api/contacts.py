@@ -71,6 +71,7 @@ async def create_contact(
             language=data.language,
             company_id=company_id,
             notes=data.notes,
+            fields=data.fields,
         )
         view = await queries.contact_view(uow.session, contact)
     return ContactOut.from_view(view)
@@ -96,6 +97,7 @@ async def update_contact(
             language=data.language,
             company_id=company_id,
             notes=data.notes,
+            fields=data.fields,
         )
         view = await queries.contact_view(uow.session, contact)
     return ContactOut.from_view(view)

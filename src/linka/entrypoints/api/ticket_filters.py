@@ -12,8 +12,11 @@ from linka.core.errors import Invalid
 from linka.core.permissions import Actor
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.contacts import queries as contacts_queries
-from linka.domains.tickets import queries as ticket_queries
+from linka.domains.fields import queries as fields_queries
+from linka.domains.fields.queries import Range
+from linka.domains.tickets import tag_queries
 from linka.domains.tickets.list_queries import TicketFilters
+from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.statuses import Channel, Priority, status_from_text
 
 LIST_PARAMS = ("status", "department", "tag", "channel", "priority")
@@ -77,10 +80,24 @@ async def filters_from_params(session: AsyncSession, actor: Actor, params: dict[
             await accounts_queries.agent_id_for_field(session, assignee, field="assignee")
         )
     for ref in _list(params, "tag"):
-        filters.tag_ids.append(await ticket_queries.tag_id_for_field(session, ref, field="tag"))
+        filters.tag_ids.append((await tag_queries.tag_by_public_id(session, ref, field="tag")).id)
     contact = _text(params, "contact")
     if contact is not None:
         filters.contact_id = await contacts_queries.contact_id_of(session, actor, contact, field="contact")
+    by_key: dict[str, list[str]] = {}
+    for item in _list(params, "field"):
+        key, separator, value = item.partition(":")
+        if not separator or not key:
+            raise Invalid("field", "write key:value (e.g. plan:Pro), or key:low..high for a range")
+        by_key.setdefault(key, []).append(value)
+    for key, values in by_key.items():
+        wanted: object = values if len(values) > 1 else values[0]
+        if len(values) == 1 and ".." in values[0]:
+            low, _, high = values[0].partition("..")
+            wanted = Range(low=low or None, high=high or None)
+        filters.extra.append(
+            await fields_queries.checked_field_filter(session, "ticket", key, wanted, Ticket.id)
+        )
     company = _text(params, "company")
     if company is not None:
         company_id = await contacts_queries.company_id_of(session, actor, company, field="company")

@@ -16,8 +16,10 @@ from linka.core.permissions import require_write
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.contacts import actions as contacts_actions
 from linka.domains.contacts import queries as contacts_queries
+from linka.domains.fields import actions as fields_actions
 from linka.domains.tickets import (
     actions,
+    custom_status_queries,
     history_queries,
     list_queries,
     merge_actions,
@@ -69,6 +71,10 @@ async def list_tickets(
         str | None, Parameter(max_length=16, description="importance (SLA due, priority, age) or activity")
     ] = None,
     view: Annotated[str | None, Parameter(max_length=32, description="a saved view, `vw_…`")] = None,
+    q: Annotated[
+        str | None,
+        Parameter(max_length=1000, description="search words (all must match); sorts by relevance"),
+    ] = None,
     status: Refs = None,
     category: Annotated[str | None, Parameter(description="active, done or trash")] = None,
     department: Refs = None,
@@ -80,6 +86,12 @@ async def list_tickets(
     priority: Refs = None,
     contact: Annotated[str | None, Parameter(max_length=32)] = None,
     company: Annotated[str | None, Parameter(max_length=32)] = None,
+    field: Annotated[
+        list[str] | None,
+        Parameter(
+            max_items=20, description="custom field `key:value`, or `key:low..high` for numbers and dates"
+        ),
+    ] = None,
     created_from: Moment = None,
     created_to: Moment = None,
     updated_from: Moment = None,
@@ -87,6 +99,8 @@ async def list_tickets(
 ) -> TicketPage:
     """Without `status` or `category`, everything but spam and deleted tickets. Several values of one
     filter mean any of them; several filters must all hold; all tags named must be on a ticket.
+    `q` searches code, subject, thread, contact and tags (see docs/tickets.md); with it the default
+    order is `relevance`.
     `view` applies a saved view; parameters given beside it override the view's."""
     given = {
         "status": status,
@@ -98,6 +112,7 @@ async def list_tickets(
         "priority": priority,
         "contact": contact,
         "company": company,
+        "field": field,
         "created_from": created_from,
         "created_to": created_to,
         "updated_from": updated_from,
@@ -110,13 +125,27 @@ async def list_tickets(
             params.update(saved.filters)
             sort = sort if sort is not None else saved.sort
         params.update({key: value for key, value in given.items() if value is not None})
+        search = q if q is not None else _text_filter(params.pop("q", None))
         filters = await filters_from_params(session, actor, params)
         page = await list_queries.list_tickets(
-            session, actor, filters, sort=sort or "importance", cursor=cursor, limit=limit
+            session,
+            actor,
+            filters,
+            sort=sort or ("relevance" if search else "importance"),
+            cursor=cursor,
+            limit=limit,
+            search=search,
         )
         return TicketPage(
             items=await view_queries.ticket_outs(session, page.items), next_cursor=page.next_cursor
         )
+
+
+def _text_filter(value: object) -> str | None:
+    """A view's stored search text (a text, or a one-item list)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value is None else str(value)
 
 
 @get("/tickets/counts", tags=["tickets"], summary="How many tickets you may see in each status")
@@ -181,6 +210,9 @@ async def create_ticket(
                 await contacts_queries.contact_id_of(uow.session, actor, ref, field="cc") for ref in data.cc
             ]
             await actions.update_ticket(uow, code=ticket.code, cc_contact_ids=cc)
+        await fields_actions.set_values(
+            uow, entity="ticket", entity_id=ticket.id, values=dict(data.fields), creating=True
+        )
         return await view_queries.ticket_out(uow.session, ticket)
 
 
@@ -270,9 +302,10 @@ async def set_status(
         raise Invalid("status", "give either status or custom_status")
     async with runtime_of(request).uow(actor) as uow:
         if data.custom_status is not None:
-            target, custom_id = await ticket_queries.custom_status_for_field(
+            custom = await custom_status_queries.custom_status_by_public_id(
                 uow.session, data.custom_status, field="custom_status"
             )
+            target, custom_id = Status(custom.category), custom.id
         else:
             target, custom_id = Status(str(data.status)), None
         ticket = await status_actions.set_ticket_status(
@@ -341,7 +374,9 @@ async def purge_tickets(
     runtime = runtime_of(request)
     async with runtime.uow(actor) as uow:
         purged = await status_actions.purge_tickets(uow, codes=data.codes)
-    return PurgeOut(purged=purged)
+    async with runtime.db.read_session() as session:
+        await runtime.blobs.sweep_unreferenced(session, purged.blob_hashes)
+    return PurgeOut(purged=purged.codes)
 
 
 @post(

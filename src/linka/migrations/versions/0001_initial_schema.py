@@ -552,34 +552,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_message_groups_ticket", ["ticket_id", "created_at", "id"], unique=False)
 
     op.create_table(
-        "outgoing_mail",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("to_address", sa.String(length=254), nullable=False),
-        sa.Column("to_name", sa.String(length=200), nullable=False),
-        sa.Column("subject", sa.String(length=500), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("body_html", sa.Text(), nullable=True),
-        sa.Column("language", sa.String(length=5), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("message_id", sa.String(length=255), nullable=True),
-        sa.Column("delivery_status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_outgoing_mail_ticket_id_tickets"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_mail")),
-        sa.UniqueConstraint("message_id", name=op.f("uq_outgoing_mail_message_id")),
-    )
-    with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
-        batch_op.create_index("ix_outgoing_mail_due", ["delivery_status", "next_attempt_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outgoing_mail_ticket_id"), ["ticket_id"], unique=False)
-
-    op.create_table(
         "ticket_cc",
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -594,6 +566,15 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_cc_contact_id"), ["contact_id"], unique=False)
 
+    op.create_table(
+        "ticket_search",
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_search_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_search")),
+    )
     op.create_table(
         "ticket_tags",
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -641,11 +622,58 @@ def upgrade() -> None:
         batch_op.create_index("ix_messages_group", ["group_id", "position"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_ticket_id"), ["ticket_id"], unique=False)
 
+    op.create_table(
+        "outgoing_mail",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("to_address", sa.String(length=254), nullable=False),
+        sa.Column("to_name", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "cc_addresses",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("message_id", sa.String(length=255), nullable=True),
+        sa.Column("delivery_status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["message_groups.id"],
+            name=op.f("fk_outgoing_mail_group_id_message_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_outgoing_mail_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_mail")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_outgoing_mail_message_id")),
+    )
+    with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
+        batch_op.create_index("ix_outgoing_mail_due", ["delivery_status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outgoing_mail_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outgoing_mail_ticket_id"), ["ticket_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outgoing_mail_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_outgoing_mail_group_id"))
+        batch_op.drop_index("ix_outgoing_mail_due")
+
+    op.drop_table("outgoing_mail")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_ticket_id"))
         batch_op.drop_index("ix_messages_group")
@@ -656,15 +684,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ticket_tags_tag_id"))
 
     op.drop_table("ticket_tags")
+    op.drop_table("ticket_search")
     with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_cc_contact_id"))
 
     op.drop_table("ticket_cc")
-    with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outgoing_mail_ticket_id"))
-        batch_op.drop_index("ix_outgoing_mail_due")
-
-    op.drop_table("outgoing_mail")
     with op.batch_alter_table("message_groups", schema=None) as batch_op:
         batch_op.drop_index("ix_message_groups_ticket")
         batch_op.drop_index("ix_message_groups_message_id")

@@ -1,0 +1,305 @@
+"""Ticket full-text search: each ticket's search document, keeping it current, and the query parts the
+ticket list combines with its own filters and the visibility rule.
+
+The document holds the ticket's code, subject, every message of its thread (internal notes too: only
+agents search), the contact's name and emails and the tag names, normalised by core/search.py (every
+word with its English, Czech and Hungarian stems, diacritics folded) into `ticket_search.terms`.
+SQLite indexes that column with FTS5, PostgreSQL with a GIN index on `to_tsvector('simple', terms)`
+(migration 0002); both see the same terms, so both find the same tickets.
+
+    # Filter only (counts, lists in another order):
+    select(Ticket).where(matches(dialect, q), visible_ticket_condition(actor), …)
+    # Best first:
+    hits = search_hits(dialect, q)
+    select(Ticket, hits.c.rank).join(hits, hits.c.ticket_id == Ticket.id)
+        .where(visible_ticket_condition(actor), …).order_by(hits.c.rank, Ticket.id.desc())
+
+Both raise Invalid("q", …) for a query without words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from sqlalchemy import Boolean, ColumnElement, Float, Subquery, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import column, table
+
+from linka.core.db import Database
+from linka.core.errors import Invalid
+from linka.core.search import fts5_query, index_text, query_groups, tsquery
+from linka.domains.contacts import queries as contacts_queries
+from linka.domains.tickets.models import Tag, Ticket, TicketTag
+from linka.domains.tickets.search_models import FTS_TABLE, TicketSearch
+from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
+from linka.domains.tickets.thread_schemas import MessageKind
+
+# Tickets per round of reindexing: a handful of queries each, within every engine's parameter limits.
+CHUNK = 500
+# PostgreSQL refuses a tsvector over 1 MB; a document of this many bytes of terms stays well below that
+# (lexemes + positions + headers ≤ 3.5 × the text) and is cut the same way on both engines.
+MAX_TERMS_BYTES = 250_000
+# Only the start of a very long message is read (and indexed).
+MAX_MESSAGE_CHARS = 50_000
+MAX_QUERY_CHARS = 1_000
+
+_fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+# A constant (not a bound parameter) so that the GIN index's expression matches the query's.
+_SIMPLE: ColumnElement[str] = literal_column("'simple'::regconfig")
+
+
+# ---- queries ------------------------------------------------------------------------------------
+
+
+def search_groups(q: str) -> list[tuple[str, ...]]:
+    """The query's words, each as its group of alternative terms; Invalid when nothing is left to
+    search for (empty, or only punctuation and symbols). User input never reaches the engines' query
+    syntax: every term is letters and digits only, quoted (FTS5) or plain (tsquery), so `OR`, `NEAR`
+    or `*` are ordinary words or nothing."""
+    if len(q) > MAX_QUERY_CHARS:
+        raise Invalid("q", f"at most {MAX_QUERY_CHARS} characters")
+    groups = query_groups(q)
+    if not groups:
+        raise Invalid("q", "type at least one word (letters or digits) to search for")
+    return groups
+
+
+def _fts_match(groups: list[tuple[str, ...]]) -> ColumnElement[bool]:
+    return _fts.c[FTS_TABLE].op("MATCH", return_type=Boolean)(fts5_query(groups))
+
+
+def _tsvector() -> ColumnElement[str]:
+    return func.to_tsvector(_SIMPLE, TicketSearch.terms)
+
+
+def _ts_match(groups: list[tuple[str, ...]]) -> ColumnElement[bool]:
+    return _tsvector().op("@@", return_type=Boolean)(func.to_tsquery(_SIMPLE, tsquery(groups)))
+
+
+def matches(dialect: str, q: str) -> ColumnElement[bool]:
+    """`Ticket` matches the query: every query word (or one of its stems) occurs in its document.
+    Raises Invalid("q", …) when the query has no word."""
+    groups = search_groups(q)
+    if dialect == "sqlite":
+        return Ticket.id.in_(select(_fts.c.rowid).where(_fts_match(groups)))
+    return Ticket.id.in_(select(TicketSearch.ticket_id).where(_ts_match(groups)))
+
+
+def search_hits(dialect: str, q: str) -> Subquery:
+    """The tickets matching the query with how well they match: a subquery with `ticket_id` and `rank`
+    (ORDER BY rank ascending is best first on both engines: bm25 is negative, lower is better;
+    PostgreSQL's ts_rank is negated). Join it to order by relevance; scores differ between engines,
+    the hits do not. (A correlated per-row rank would run the full-text query once per hit on SQLite.)
+    Raises Invalid("q", …) when the query has no word."""
+    groups = search_groups(q)
+    if dialect == "sqlite":
+        bm25: ColumnElement[float] = func.bm25(literal_column(FTS_TABLE), type_=Float)
+        found = select(_fts.c.rowid.label("ticket_id"), bm25.label("rank")).where(_fts_match(groups))
+    else:
+        # Normalisation 1 divides by the log of the document's length, as bm25 also weighs length.
+        ts_rank: ColumnElement[float] = func.ts_rank(
+            _tsvector(), func.to_tsquery(_SIMPLE, tsquery(groups)), 1, type_=Float
+        )
+        found = select(TicketSearch.ticket_id.label("ticket_id"), (-ts_rank).label("rank")).where(
+            _ts_match(groups)
+        )
+    return found.subquery("search_hits")
+
+
+# ---- documents ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Document:
+    code: str
+    subject: str
+    contact_name: str = ""
+    emails: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    def terms(self) -> str:
+        # The subject twice: a word in the subject weighs more than one deep in the thread. The code
+        # also without dashes, as people type it.
+        head = index_text(
+            self.code,
+            self.code.replace("-", ""),
+            self.subject,
+            self.subject,
+            self.contact_name,
+            *self.emails,
+            *self.tags,
+        )
+        return _bounded(head.split() + index_text(*self.messages).split())
+
+
+def _bounded(terms: list[str]) -> str:
+    """At most MAX_TERMS_BYTES: past half of it only terms not seen yet are kept, so a huge thread
+    stays findable by every word as far as the budget goes."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    size = 0
+    for term in terms:
+        if size > MAX_TERMS_BYTES // 2 and term in seen:
+            continue
+        cost = len(term.encode()) + 1
+        if size + cost > MAX_TERMS_BYTES:
+            break
+        kept.append(term)
+        seen.add(term)
+        size += cost
+    return " ".join(kept)
+
+
+class _HtmlText(HTMLParser):
+    """The text of an HTML body, without scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style"}:
+            self._skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"} and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return " ".join(parser.parts)
+
+
+async def ticket_documents(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, str]:
+    """The search terms of each existing ticket among `ticket_ids`, in six queries."""
+    rows = await session.execute(
+        select(Ticket.id, Ticket.code, Ticket.subject, Ticket.contact_id).where(Ticket.id.in_(ticket_ids))
+    )
+    documents: dict[int, _Document] = {}
+    contact_of: dict[int, int] = {}
+    for ticket_id, code, subject, contact_id in rows.all():
+        documents[ticket_id] = _Document(code=code, subject=subject)
+        contact_of[ticket_id] = contact_id
+    if not documents:
+        return {}
+    ids = list(documents)
+    contact_ids = sorted(set(contact_of.values()))
+    summaries = await contacts_queries.contact_summaries(session, contact_ids)
+    emails = await contacts_queries.contact_emails(session, contact_ids)
+    for ticket_id, contact_id in contact_of.items():
+        summary = summaries.get(contact_id)
+        documents[ticket_id].contact_name = summary[1] if summary else ""
+        documents[ticket_id].emails = emails.get(contact_id, [])
+    tags = await session.execute(
+        select(TicketTag.ticket_id, Tag.name)
+        .join(Tag, Tag.id == TicketTag.tag_id)
+        .where(TicketTag.ticket_id.in_(ids))
+        .order_by(TicketTag.ticket_id, Tag.name)
+    )
+    for ticket_id, name in tags.all():
+        documents[ticket_id].tags.append(name)
+    for ticket_id, texts in (await _thread_texts(session, ids)).items():
+        documents[ticket_id].messages = texts
+    return {ticket_id: document.terms() for ticket_id, document in documents.items()}
+
+
+async def _thread_texts(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each ticket's message texts in thread order: bodies (an HTML body only when its group has no
+    plain-text one, which says the same), form-field labels and file names."""
+    rows = await session.execute(
+        select(
+            Message.ticket_id,
+            Message.group_id,
+            Message.kind,
+            func.substr(Message.body, 1, MAX_MESSAGE_CHARS),
+            Message.field_name,
+            Attachment.filename,
+        )
+        .join(MessageGroup, MessageGroup.id == Message.group_id)
+        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
+        .where(Message.ticket_id.in_(ticket_ids))
+        .order_by(Message.ticket_id, MessageGroup.created_at, MessageGroup.id, Message.position, Message.id)
+    )
+    found = rows.all()
+    groups_with_text = {group_id for _, group_id, kind, *_ in found if kind == MessageKind.TEXT}
+    texts: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, group_id, kind, body, field_name, filename in found:
+        if kind == MessageKind.HTML:
+            if group_id in groups_with_text:
+                continue
+            body = html_text(body or "")
+        texts[ticket_id].extend(part for part in (field_name, body, filename) if part)
+    return texts
+
+
+# ---- keeping the index current --------------------------------------------------------------------
+
+
+async def reindex_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> None:
+    """Rewrite the search documents of these tickets (a few queries per CHUNK tickets, whatever their
+    number). Called by the event handlers inside the writing transaction; tickets that no longer exist
+    are skipped (their rows went with them)."""
+    ids = sorted(set(ticket_ids))
+    dialect = session.get_bind().dialect.name
+    for start in range(0, len(ids), CHUNK):
+        documents = await ticket_documents(session, ids[start : start + CHUNK])
+        if documents:
+            await _store(session, dialect, documents)
+
+
+async def _store(session: AsyncSession, dialect: str, documents: dict[int, str]) -> None:
+    values = [{"ticket_id": ticket_id, "terms": terms} for ticket_id, terms in documents.items()]
+    statement: sqlite.Insert | postgresql.Insert
+    if dialect == "sqlite":
+        lite = sqlite.insert(TicketSearch).values(values)
+        statement = lite.on_conflict_do_update(
+            index_elements=[TicketSearch.ticket_id],
+            set_={"terms": lite.excluded.terms},
+            # An unchanged document is not rewritten: no churn in the FTS index for a priority change.
+            where=TicketSearch.terms != lite.excluded.terms,
+        )
+    else:
+        pg = postgresql.insert(TicketSearch).values(values)
+        statement = pg.on_conflict_do_update(
+            index_elements=[TicketSearch.ticket_id],
+            set_={"terms": pg.excluded.terms},
+            where=TicketSearch.terms != pg.excluded.terms,
+        )
+    await session.execute(statement)
+
+
+async def rebuild_search_index(db: Database) -> int:
+    """Recompute every ticket's search document (after a change to the normalisation, or to repair),
+    CHUNK tickets per transaction so writers are never blocked for long; on SQLite the FTS5 index is
+    then rebuilt from the documents. Needs no actor: a maintenance task for the CLI. Returns how many
+    tickets were indexed."""
+    done, after = 0, 0
+    while True:
+        async with db.sessions() as session:
+            batch = await session.execute(
+                select(Ticket.id).where(Ticket.id > after).order_by(Ticket.id).limit(CHUNK)
+            )
+            ids = list(batch.scalars())
+            if not ids:
+                break
+            await reindex_tickets(session, ids)
+            await session.commit()
+        done, after = done + len(ids), ids[-1]
+    if db.dialect == "sqlite":
+        async with db.sessions() as session:
+            await session.execute(text("INSERT INTO ticket_search_fts(ticket_search_fts) VALUES ('rebuild')"))
+            await session.commit()
+    return done

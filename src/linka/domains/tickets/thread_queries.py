@@ -1,0 +1,190 @@
+"""Reads of a ticket's thread and attachments, with the actor's permissions applied: whoever may see a
+ticket sees its whole thread (internal notes too: they are for agents) and may download its files;
+anyone else gets 404. A page of the thread loads in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linka.core.errors import Invalid, NotFound
+from linka.core.pagination import check_limit, decode_cursor, encode_cursor
+from linka.core.permissions import Actor
+from linka.domains.accounts import queries as accounts_queries
+from linka.domains.contacts import queries as contacts_queries
+from linka.domains.tickets import queries
+from linka.domains.tickets.models import Ticket
+from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
+from linka.domains.tickets.thread_schemas import (
+    AttachmentOut,
+    AuthorOut,
+    GroupOut,
+    MessageOut,
+    ThreadPage,
+)
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.public_id,
+        filename=attachment.filename,
+        size=attachment.size,
+        mime_type=attachment.mime_type,
+        content_id=attachment.content_id,
+        created_at=attachment.created_at,
+    )
+
+
+async def thread_page(
+    session: AsyncSession, actor: Actor, code: str, *, cursor: str | None = None, limit: int | None = None
+) -> ThreadPage:
+    """The thread of a ticket the actor may see, oldest group first, keyset-paginated by group."""
+    ticket = await queries.visible_ticket(session, actor, code)
+    size = check_limit(limit)
+    query = select(MessageGroup).where(MessageGroup.ticket_id == ticket.id)
+    after = _typed_cursor(decode_cursor(cursor, arity=2))
+    if after is not None:
+        query = query.where(tuple_(MessageGroup.created_at, MessageGroup.id) > tuple_(*after))
+    query = query.order_by(MessageGroup.created_at, MessageGroup.id).limit(size + 1)
+    groups = list((await session.execute(query)).scalars())
+    next_cursor = None
+    if len(groups) > size:
+        groups = groups[:size]
+        last = groups[-1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), last.id])
+    return ThreadPage(items=await group_outs(session, groups), next_cursor=next_cursor)
+
+
+def _typed_cursor(values: list[Any] | None) -> tuple[datetime, int] | None:
+    if values is None:
+        return None
+    try:
+        at, key = datetime.fromisoformat(values[0]), int(values[1])
+    except (TypeError, ValueError):
+        raise Invalid("cursor", "not a cursor this API handed out") from None
+    if at.tzinfo is None:
+        raise Invalid("cursor", "not a cursor this API handed out")
+    return at, key
+
+
+async def group_outs(session: AsyncSession, groups: Sequence[MessageGroup]) -> list[GroupOut]:
+    """Groups as the API shows them, with messages, files and authors: four queries, whatever the
+    number of groups (messages, attachments, agents, contacts)."""
+    if not groups:
+        return []
+    group_ids = [group.id for group in groups]
+    rows = await session.execute(
+        select(Message)
+        .where(Message.group_id.in_(group_ids))
+        .order_by(Message.group_id, Message.position, Message.id)
+    )
+    messages: dict[int, list[Message]] = defaultdict(list)
+    for message in rows.scalars():
+        messages[message.group_id].append(message)
+    attachment_ids = [m.attachment_id for ms in messages.values() for m in ms if m.attachment_id is not None]
+    attachments: dict[int, Attachment] = {}
+    if attachment_ids:
+        found = await session.execute(select(Attachment).where(Attachment.id.in_(set(attachment_ids))))
+        attachments = {attachment.id: attachment for attachment in found.scalars()}
+    agents = await accounts_queries.agent_summaries(
+        session, [group.author_agent_id for group in groups if group.author_agent_id is not None]
+    )
+    contacts = await contacts_queries.contact_summaries(
+        session, [group.author_contact_id for group in groups if group.author_contact_id is not None]
+    )
+    result = []
+    for group in groups:
+        author = AuthorOut(name="Linka")
+        if group.author_agent_id is not None and group.author_agent_id in agents:
+            public_id, name = agents[group.author_agent_id]
+            author = AuthorOut(agent_id=public_id, name=name)
+        elif group.author_contact_id is not None and group.author_contact_id in contacts:
+            public_id, name, email = contacts[group.author_contact_id]
+            author = AuthorOut(contact_id=public_id, name=name or email or "")
+        result.append(
+            GroupOut(
+                id=group.public_id,
+                kind=group.kind,
+                is_internal=group.is_internal,
+                origin=group.origin,
+                subject=group.subject,
+                recipients=dict(group.recipients or {}),
+                author=author,
+                created_at=group.created_at,
+                messages=[
+                    MessageOut(
+                        kind=message.kind,
+                        body=message.body,
+                        field_name=message.field_name,
+                        attachment=attachment_out(attachments[message.attachment_id])
+                        if message.attachment_id in attachments
+                        else None,
+                    )
+                    for message in messages.get(group.id, [])
+                ],
+            )
+        )
+    return result
+
+
+async def downloadable_attachment(session: AsyncSession, actor: Actor, public_id: str) -> Attachment:
+    """An attachment of a ticket the actor may see; 404 otherwise (whether or not it exists)."""
+    query = (
+        select(Attachment)
+        .join(Ticket, Ticket.id == Attachment.ticket_id)
+        .where(Attachment.public_id == public_id, queries.visible_ticket_condition(actor))
+    )
+    attachment = (await session.execute(query)).scalar_one_or_none()
+    if attachment is None:
+        raise NotFound("attachment")
+    return attachment
+
+
+async def attachments_of_ticket(
+    session: AsyncSession, ticket_id: int, public_ids: Sequence[str], *, field: str = "attachment_ids"
+) -> list[Attachment]:
+    """The attachments named, in the order given; Invalid(field) when one is not of this ticket."""
+    if not public_ids:
+        return []
+    rows = await session.execute(
+        select(Attachment).where(Attachment.public_id.in_(set(public_ids)), Attachment.ticket_id == ticket_id)
+    )
+    found = {attachment.public_id: attachment for attachment in rows.scalars()}
+    missing = [public_id for public_id in public_ids if public_id not in found]
+    if missing:
+        raise Invalid(field, f"not a file uploaded to this ticket: {', '.join(missing[:5])}")
+    unique = list(dict.fromkeys(public_ids))
+    return [found[public_id] for public_id in unique]
+
+
+async def group_of_ticket(
+    session: AsyncSession, ticket_id: int, public_id: str, *, field: str
+) -> MessageGroup:
+    query = select(MessageGroup).where(
+        MessageGroup.public_id == public_id, MessageGroup.ticket_id == ticket_id
+    )
+    group = (await session.execute(query)).scalar_one_or_none()
+    if group is None:
+        raise Invalid(field, "no such message group on this ticket")
+    return group
+
+
+async def messages_of_group(session: AsyncSession, group_id: int) -> list[Message]:
+    rows = await session.execute(
+        select(Message).where(Message.group_id == group_id).order_by(Message.position, Message.id)
+    )
+    return list(rows.scalars())
+
+
+async def blob_hashes_of_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> list[str]:
+    """The blobs the tickets' attachments use: collect them before a purge, sweep them after commit."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return []
+    rows = await session.execute(select(Attachment.sha256).where(Attachment.ticket_id.in_(ids)).distinct())
+    return sorted(str(value) for value in rows.scalars())
