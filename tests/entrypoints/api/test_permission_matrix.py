@@ -25,7 +25,7 @@ from linka.core.uow import unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts import credentials, role_actions
 from linka.domains.tickets import actions as tickets
-from linka.domains.tickets import status_actions
+from linka.domains.tickets import status_changes
 from linka.domains.tickets.models import SavedView
 from linka.domains.tickets.statuses import Status
 from tests.conftest import AppClient, bearer
@@ -320,7 +320,7 @@ async def _prepare(db: Database, personas: Personas) -> dict[str, str]:
             contact_id=personas.contacts["karel"],
             department_id=personas.departments["support"],
         )
-        status_actions.change_status(uow, trashed, Status.DELETED)
+        status_changes.change_status(uow, trashed, Status.DELETED)
         view = SavedView(
             public_id=public_id("vw"),
             name="Sára's",

@@ -586,3 +586,28 @@ async def test_a_nul_character_in_the_query_or_path_is_a_clear_422(
         response = await client.get(url, headers=bearer(personas.support_agent))
         assert response.status_code == 422, (url, response.text)
         assert set(response.json()["error"]["fields"]) <= {"query", "path"}
+
+
+async def test_transfers_resolves_and_postponements_leave_a_line_in_the_thread(
+    client: Client, personas: Personas, frozen_clock: FrozenClock
+) -> None:
+    code, viktor = personas.ticket_codes["karel"], bearer(personas.support_supervisor)
+    until = (frozen_clock.now() + timedelta(days=1)).isoformat()
+    assert (
+        await client.post(f"/api/v1/tickets/{code}/postpone", json={"until": until}, headers=viktor)
+    ).status_code == 200
+    assert (await _status(client, personas.support_supervisor, code, "resolved")).status_code == 200
+    moved = await client.post(
+        f"/api/v1/tickets/{code}/transfer",
+        json={"department": personas.department_public_ids["sales"], "agent": personas.sales_agent.public_id},
+        headers=viktor,
+    )
+    assert moved.status_code == 200
+    thread = await client.get(f"/api/v1/tickets/{code}/thread", headers=bearer(personas.admin))
+    lines = [(group["kind"], group["messages"][0]["body"]) for group in thread.json()["items"]]
+    assert lines == [
+        ("postpone", f"Postponed by Viktor Dvořák until {until[:16]}+00:00"),
+        ("resolve", "Resolved by Viktor Dvořák"),
+        ("transfer", "Transferred from Support to Sales, to Sándor Kovács"),
+    ]
+    assert all(group["is_internal"] for group in thread.json()["items"])

@@ -12,7 +12,7 @@ from linka.core.clock import FrozenClock
 from linka.core.db import Database
 from linka.core.permissions import Origin, system_actor
 from linka.core.uow import unit_of_work
-from linka.domains.tickets import status_actions
+from linka.domains.tickets import status_changes
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.statuses import Status
 from linka.entrypoints.runtime import Runtime
@@ -30,7 +30,7 @@ async def _set(db: Database, ticket_id: int, status: Status, **columns: object) 
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
         ticket = await uow.session.get(Ticket, ticket_id)
         assert ticket is not None
-        status_actions.change_status(uow, ticket, status)
+        status_changes.change_status(uow, ticket, status)
         for name, value in columns.items():
             setattr(ticket, name, value)
 

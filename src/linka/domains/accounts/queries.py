@@ -449,3 +449,11 @@ async def agent_summaries(session: AsyncSession, agent_ids: Sequence[int]) -> di
         return {}
     rows = await session.execute(select(Agent.id, Agent.public_id, Agent.name).where(Agent.id.in_(ids)))
     return {int(agent_id): (public_id, name) for agent_id, public_id, name in rows.all()}
+
+
+async def department_names(session: AsyncSession, department_ids: Sequence[int]) -> dict[int, str]:
+    ids = sorted(set(department_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+    return {int(department_id): name for department_id, name in rows.all()}

@@ -14,10 +14,11 @@ from linka.core.errors import Forbidden, Invalid
 from linka.core.permissions import DepartmentRole, department_role_at_least, require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.accounts import queries as accounts_queries
-from linka.domains.tickets import list_queries, queries
+from linka.domains.tickets import list_queries, queries, thread_actions
 from linka.domains.tickets.events import TicketRouted
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.statuses import WAITING_FOR_AGENT
+from linka.domains.tickets.thread_schemas import GroupKind
 
 
 def _supervises(uow: UnitOfWork, department_id: int) -> bool:
@@ -29,7 +30,7 @@ async def _check_assignee(uow: UnitOfWork, agent_id: int, department_id: int, *,
         raise Invalid(field, "this agent does not work tickets of the department")
 
 
-def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assignee_id: int | None) -> bool:
+async def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assignee_id: int | None) -> bool:
     """Apply a routing change with its metrics, history and event; False when nothing changed."""
     before = {"department_id": ticket.department_id, "assignee_id": ticket.assignee_id}
     if before == {"department_id": department_id, "assignee_id": assignee_id}:
@@ -45,6 +46,8 @@ def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assignee_id: 
     after = {"department_id": department_id, "assignee_id": assignee_id}
     action = "transferred" if moved_department or handed_over else "assigned" if assignee_id else "unassigned"
     uow.history_of_changes("ticket", ticket.id, before=before, after=after, action=action)
+    if action == "transferred":
+        await _write_transfer_line(uow, ticket, before_department=int(before["department_id"] or 0))
     uow.record(
         TicketRouted(
             ticket_id=ticket.id,
@@ -57,6 +60,18 @@ def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assignee_id: 
     return True
 
 
+async def _write_transfer_line(uow: UnitOfWork, ticket: Ticket, *, before_department: int) -> None:
+    """The thread says where the ticket went ("Transferred from Support to Sales, to Sándor")."""
+    names = await accounts_queries.department_names(uow.session, [before_department, ticket.department_id])
+    text = f"Transferred from {names.get(before_department, '?')} to {names.get(ticket.department_id, '?')}"
+    if before_department == ticket.department_id:
+        text = f"Handed over within {names.get(ticket.department_id, '?')}"
+    if ticket.assignee_id is not None:
+        agents = await accounts_queries.agent_summaries(uow.session, [ticket.assignee_id])
+        text += f", to {agents.get(ticket.assignee_id, ('', '?'))[1]}"
+    await thread_actions.add_system_line(uow, ticket_id=ticket.id, kind=GroupKind.TRANSFER, text=text)
+
+
 async def assign_ticket(uow: UnitOfWork, *, code: str, agent_id: int) -> Ticket:
     """Give the ticket to an agent: oneself (solver or more), or anyone as a supervisor."""
     require_write(uow.actor)
@@ -65,7 +80,7 @@ async def assign_ticket(uow: UnitOfWork, *, code: str, agent_id: int) -> Ticket:
     if not taking_for_self and not _supervises(uow, ticket.department_id):
         raise Forbidden("only a supervisor of the department assigns tickets to others")
     await _check_assignee(uow, agent_id, ticket.department_id, field="agent_id")
-    _route(uow, ticket, department_id=ticket.department_id, assignee_id=agent_id)
+    await _route(uow, ticket, department_id=ticket.department_id, assignee_id=agent_id)
     return ticket
 
 
@@ -75,7 +90,7 @@ async def unassign_ticket(uow: UnitOfWork, *, code: str) -> Ticket:
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     if ticket.assignee_id not in (None, uow.actor.agent_id) and not _supervises(uow, ticket.department_id):
         raise Forbidden("only the assignee or a supervisor unassigns a ticket")
-    _route(uow, ticket, department_id=ticket.department_id, assignee_id=None)
+    await _route(uow, ticket, department_id=ticket.department_id, assignee_id=None)
     return ticket
 
 
@@ -99,7 +114,7 @@ async def transfer_ticket(
             raise Forbidden("only a supervisor of the department reassigns its tickets")
     elif target_department == ticket.department_id:
         raise Invalid("department_id", "the ticket is already in this department")
-    _route(uow, ticket, department_id=target_department, assignee_id=agent_id)
+    await _route(uow, ticket, department_id=target_department, assignee_id=agent_id)
     return ticket
 
 
@@ -122,5 +137,5 @@ async def take_next_ticket(uow: UnitOfWork) -> Ticket | None:
     ticket = (await uow.session.execute(query)).scalar_one_or_none()
     if ticket is None:
         return None
-    _route(uow, ticket, department_id=ticket.department_id, assignee_id=uow.actor.agent_id)
+    await _route(uow, ticket, department_id=ticket.department_id, assignee_id=uow.actor.agent_id)
     return ticket

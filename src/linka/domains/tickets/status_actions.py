@@ -13,41 +13,14 @@ from linka.core.errors import Conflict, Forbidden, Invalid
 from linka.core.permissions import Permission, require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.fields import actions as fields_actions
-from linka.domains.tickets import queries, thread_queries
-from linka.domains.tickets.events import TicketsPurged, TicketStatusChanged
+from linka.domains.tickets import queries, thread_actions, thread_queries
+from linka.domains.tickets.events import TicketsPurged
 from linka.domains.tickets.models import Ticket
-from linka.domains.tickets.statuses import TRASH, Status, check_transition
+from linka.domains.tickets.status_changes import change_status
+from linka.domains.tickets.statuses import TRASH, Status
+from linka.domains.tickets.thread_schemas import GroupKind
 
 MAX_POSTPONE = timedelta(days=366)
-
-
-def change_status(
-    uow: UnitOfWork, ticket: Ticket, target: Status, *, custom_status_id: int | None = None
-) -> bool:
-    """The one place a ticket's status changes. Refused moves raise Conflict; False when unchanged."""
-    current = Status(ticket.status)
-    check_transition(current, target)
-    if current is target and ticket.custom_status_id == custom_status_id:
-        return False
-    before = {"status": ticket.status, "custom_status_id": ticket.custom_status_id}
-    if target is Status.RESOLVED:
-        ticket.resolved_at = uow.now
-    if current in (Status.RESOLVED, Status.CLOSED) and target in (Status.OPEN, Status.ANSWERED, Status.NEW):
-        ticket.reopen_count += 1
-    if target is Status.CLOSED:
-        ticket.closed_at = uow.now
-    if target in TRASH and current not in TRASH:
-        ticket.status_before_trash = current.value
-    if target is not Status.POSTPONED:
-        ticket.postponed_until = None
-    ticket.status = target.value
-    ticket.custom_status_id = custom_status_id
-    ticket.updated_at = ticket.last_activity_at = uow.now
-    after = {"status": ticket.status, "custom_status_id": ticket.custom_status_id}
-    uow.history_of_changes("ticket", ticket.id, before=before, after=after, action="status_changed")
-    if current is not target:
-        uow.record(TicketStatusChanged(ticket_id=ticket.id, before=current.value, after=target.value))
-    return True
 
 
 async def set_ticket_status(
@@ -61,7 +34,10 @@ async def set_ticket_status(
     if status in (Status.INIT, Status.CHATTING, Status.CALLING):
         raise Invalid("status", f"{status} is set by the channels, not by hand")
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
-    change_status(uow, ticket, status, custom_status_id=custom_status_id)
+    if change_status(uow, ticket, status, custom_status_id=custom_status_id) and status is Status.RESOLVED:
+        await thread_actions.add_system_line(
+            uow, ticket_id=ticket.id, kind=GroupKind.RESOLVE, text=f"Resolved by {uow.actor.name}"
+        )
     return ticket
 
 
@@ -78,6 +54,12 @@ async def postpone_ticket(uow: UnitOfWork, *, code: str, until: datetime) -> Tic
     before_until = ticket.postponed_until
     change_status(uow, ticket, Status.POSTPONED)
     ticket.postponed_until = until
+    await thread_actions.add_system_line(
+        uow,
+        ticket_id=ticket.id,
+        kind=GroupKind.POSTPONE,
+        text=f"Postponed by {uow.actor.name} until {until.isoformat(timespec='minutes')}",
+    )
     uow.history_of_changes(
         "ticket", ticket.id, before={"postponed_until": before_until}, after={"postponed_until": until}
     )

@@ -28,7 +28,7 @@ from linka.domains.tickets.actions import create_ticket
 from linka.domains.tickets.events import TicketThreadChanged
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.search import html_text
-from linka.domains.tickets.status_actions import change_status
+from linka.domains.tickets.status_changes import change_status
 from linka.domains.tickets.statuses import REOPENED_BY_CUSTOMER, Channel, Priority, Status, check_transition
 from linka.domains.tickets.thread_files import record_attachments
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
