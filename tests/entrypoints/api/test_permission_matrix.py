@@ -232,6 +232,9 @@ MATRIX: list[Row] = [
     ),
     Row("PATCH", "/views/{view}", expect(404, 404, 200, 404, 401, 403), {"name": "Renamed"}),
     Row("DELETE", "/views/{view}", expect(404, 404, 204, 404, 401, 403)),
+    # Ticket settings: everyone reads them; manage_settings (owners, admins) changes them.
+    Row("GET", "/settings/tickets", expect(200, 200, 200, 200, 401, 200)),
+    Row("PATCH", "/settings/tickets", expect(200, 200, 403, 403, 401, 403), {"close_resolved_after_days": 3}),
     Row("POST", "/tickets/next", expect(200, 200, 200, 200, 401, 403)),
     Row("GET", "/tickets/{ticket}/history", expect(200, 200, 200, 404, 401, 200)),
     Row(

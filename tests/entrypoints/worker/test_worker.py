@@ -18,6 +18,7 @@ from linka.domains.tickets.statuses import Status
 from linka.entrypoints.runtime import Runtime
 from linka.entrypoints.worker.jobs import Job, scheduled_jobs
 from linka.entrypoints.worker.runner import run_jobs_once, run_worker
+from tests.conftest import AppClient, bearer
 from tests.personas import Personas
 
 
@@ -81,3 +82,33 @@ async def test_the_loop_handles_work_as_it_falls_due_and_stops_when_told(
     stop.set()
     await asyncio.wait_for(loop, timeout=5)
     assert await _status_of(db, karel) == "open"
+
+
+async def test_an_admin_set_close_period_overrides_the_servers_default(
+    client: AppClient, runtime: Runtime, db: Database, personas: Personas, frozen_clock: FrozenClock
+) -> None:
+    shown = await client.get("/api/v1/settings/tickets", headers=bearer(personas.support_agent))
+    assert shown.json() == {"close_resolved_after_days": 7, "is_default": True}
+    refused = await client.patch(
+        "/api/v1/settings/tickets",
+        json={"close_resolved_after_days": 2},
+        headers=bearer(personas.support_agent),
+    )
+    assert refused.status_code == 403
+    too_long = await client.patch(
+        "/api/v1/settings/tickets", json={"close_resolved_after_days": 400}, headers=bearer(personas.admin)
+    )
+    assert too_long.status_code == 422
+    changed = await client.patch(
+        "/api/v1/settings/tickets", json={"close_resolved_after_days": 2}, headers=bearer(personas.admin)
+    )
+    assert changed.json() == {"close_resolved_after_days": 2, "is_default": False}
+    eva = personas.tickets["eva"]
+    await _set(db, eva, Status.RESOLVED)
+    frozen_clock.advance(days=2, seconds=1)
+    assert (await run_jobs_once(runtime, scheduled_jobs(runtime)))["close resolved tickets"] == 1
+    assert await _status_of(db, eva) == "closed"
+    back = await client.patch(
+        "/api/v1/settings/tickets", json={"close_resolved_after_days": None}, headers=bearer(personas.admin)
+    )
+    assert back.json() == {"close_resolved_after_days": 7, "is_default": True}

@@ -141,3 +141,14 @@ class SavedView(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketSettings(Base):
+    """Workspace-wide ticket settings admins change in the app (one row, made on first change)."""
+
+    __tablename__ = "ticket_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Days after which resolved tickets close; None: LINKA_CLOSE_RESOLVED_AFTER_DAYS applies.
+    close_resolved_after_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -221,3 +221,15 @@ class ViewOut(msgspec.Struct):
 
 class ViewList(msgspec.Struct):
     items: list[ViewOut]
+
+
+class TicketSettingsIn(Input):
+    """`close_resolved_after_days`: 0 never closes; null follows the server's default."""
+
+    close_resolved_after_days: Annotated[int, msgspec.Meta(ge=0, le=365)] | None
+
+
+class TicketSettingsOut(msgspec.Struct):
+    close_resolved_after_days: int
+    # True when the value is the server's default (LINKA_CLOSE_RESOLVED_AFTER_DAYS), not one set here.
+    is_default: bool

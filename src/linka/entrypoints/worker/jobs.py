@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from linka.core.permissions import Origin, system_actor
+from linka.domains.tickets import settings as ticket_settings
 from linka.domains.tickets import status_actions
 from linka.entrypoints.runtime import Runtime
 
@@ -26,10 +27,10 @@ async def wake_postponed(runtime: Runtime) -> int:
 
 async def close_resolved(runtime: Runtime) -> int:
     async with runtime.uow(system_actor(Origin.SYSTEM)) as uow:
-        closed = await status_actions.close_resolved_tickets(
-            uow, after_days=runtime.settings.close_resolved_after_days
+        days = await ticket_settings.close_resolved_after_days(
+            uow.session, default=runtime.settings.close_resolved_after_days
         )
-        return len(closed)
+        return len(await status_actions.close_resolved_tickets(uow, after_days=days))
 
 
 def scheduled_jobs(runtime: Runtime) -> list[Job]:

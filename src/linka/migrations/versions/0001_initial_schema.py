@@ -120,6 +120,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("public_id", name=op.f("uq_tags_public_id")),
     )
     op.create_table(
+        "ticket_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("close_resolved_after_days", sa.Integer(), nullable=True),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_settings")),
+    )
+    op.create_table(
         "web_sessions",
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
@@ -761,6 +768,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_expires_at"))
 
     op.drop_table("web_sessions")
+    op.drop_table("ticket_settings")
     op.drop_table("tags")
     op.drop_table("roles")
     op.drop_table("departments")

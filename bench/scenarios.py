@@ -1,0 +1,451 @@
+"""Time what agents do most with tickets, on a database filled by bench/generate.py:
+
+    .venv/bin/python -m bench.scenarios --url sqlite+aiosqlite:///bench/results/bench.db.tmp [--repeat 20]
+
+In-process through the domain queries with real actors (an admin, and a plain solver of the busiest
+department), each scenario in its own read session as the API opens one per request: the first page
+of the list (importance sort, 50 tickets, loaded and rendered as the API renders them), a deep page,
+the activity sort, a tag + status filter, counts per status, three searches, and "next ticket" (in a
+transaction that is rolled back, so the data never drifts). Then whole HTTP requests through the ASGI
+app (httpx's ASGITransport, an API key as the caller) for the end-to-end figure.
+
+Prints a Markdown table: median and 95th percentile in milliseconds, the SQL statements each issued
+(BEGIN not counted) and how many tickets the scenario's filter matches. `--explain` adds the query
+plan of each scenario's slowest statement (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import platform
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench import texts
+from linka.config import Settings
+from linka.core.db import Database
+from linka.core.events import EventBus
+from linka.core.permissions import Actor, DepartmentRole, Origin, system_actor
+from linka.core.uow import UnitOfWork, unit_of_work
+from linka.domains.accounts import credentials
+from linka.domains.accounts.models import Agent, Department, DepartmentMember
+from linka.domains.accounts.queries import build_actor
+from linka.domains.tickets import list_queries, routing_actions, view_queries
+from linka.domains.tickets import search as ticket_search
+from linka.domains.tickets.list_queries import TicketFilters
+from linka.domains.tickets.models import Tag, Ticket, TicketTag
+from linka.domains.tickets.queries import workable_ticket_condition
+from linka.domains.tickets.statuses import WAITING_FOR_AGENT, Status
+from linka.entrypoints.asgi import create_app
+from linka.entrypoints.runtime import build_runtime, register_handlers
+
+PAGE = 50
+DEEP_PAGES = 20
+WARMUP = 2
+
+
+# ---- counting and recording statements ------------------------------------------------------------
+
+
+class Recorder:
+    """Counts the statements sent to the database (SQLite's BEGIN aside: PostgreSQL's is not a
+    statement the driver shows) and, while `log` is a list, records each with its duration."""
+
+    def __init__(self, db: Database) -> None:
+        self.count = 0
+        self.log: list[tuple[str, Any, float]] | None = None
+        event.listen(db.engine.sync_engine, "before_cursor_execute", self._before)
+        event.listen(db.engine.sync_engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            self.count += 1
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        took = time.perf_counter() - conn.info["bench_started"].pop()
+        if self.log is not None and not statement.startswith("BEGIN"):
+            self.log.append((statement, parameters, took))
+
+
+# ---- what the scenarios need ----------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    db: Database
+    actors: dict[str, Actor]
+    department_name: str
+    tag_id: int
+    tag_name: str
+    deep_cursor: dict[str, str] = field(default_factory=dict)
+
+
+async def _actors(db: Database) -> tuple[dict[str, Actor], str]:
+    """The first admin, and the first agent who is a solver in the busiest department and nothing else."""
+    async with db.read_session() as session:
+        admin = (
+            await session.execute(select(Agent).where(Agent.base_role == "admin").order_by(Agent.id).limit(1))
+        ).scalar_one()
+        busiest = (
+            await session.execute(
+                select(Ticket.department_id).group_by(Ticket.department_id).order_by(func.count().desc()).limit(1)
+            )
+        ).scalar_one()
+        single = select(DepartmentMember.agent_id).group_by(DepartmentMember.agent_id).having(func.count() == 1)
+        solver = (
+            await session.execute(
+                select(Agent)
+                .join(DepartmentMember, DepartmentMember.agent_id == Agent.id)
+                .where(
+                    DepartmentMember.department_id == busiest,
+                    DepartmentMember.role == DepartmentRole.SOLVER.value,
+                    Agent.id.in_(single),
+                )
+                .order_by(Agent.id)
+                .limit(1)
+            )
+        ).scalar_one()
+        department = (await session.execute(select(Department.name).where(Department.id == busiest))).scalar_one()
+        actors = {
+            "admin": await build_actor(session, admin, origin=Origin.WEB),
+            "solver": await build_actor(session, solver, origin=Origin.WEB),
+        }
+    return actors, department
+
+
+async def build_context(db: Database) -> Context:
+    actors, department = await _actors(db)
+    async with db.read_session() as session:
+        tag_id, tag_name = (
+            await session.execute(
+                select(Tag.id, Tag.name)
+                .join(TicketTag, TicketTag.tag_id == Tag.id)
+                .group_by(Tag.id, Tag.name)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
+        ).one()
+        context = Context(db, actors, department, int(tag_id), str(tag_name))
+        for name, actor in actors.items():
+            cursor = None
+            for _ in range(DEEP_PAGES):
+                page = await list_queries.list_tickets(session, actor, TicketFilters(), cursor=cursor, limit=PAGE)
+                cursor = page.next_cursor
+            assert cursor is not None, "too few tickets for a deep page"
+            context.deep_cursor[name] = cursor
+    return context
+
+
+# ---- the scenarios --------------------------------------------------------------------------------
+
+ReadScenario = Callable[[AsyncSession, str, Context], Awaitable[int]]
+
+
+async def _page(
+    session: AsyncSession,
+    actor: Actor,
+    filters: TicketFilters,
+    *,
+    sort: str = "importance",
+    cursor: str | None = None,
+    search: str | None = None,
+) -> int:
+    page = await list_queries.list_tickets(
+        session, actor, filters, sort=sort, cursor=cursor, limit=PAGE, search=search
+    )
+    return len(await view_queries.ticket_outs(session, page.items))
+
+
+def _tag_status(status: Status) -> Callable[[Context], TicketFilters]:
+    return lambda ctx: TicketFilters(tag_ids=[ctx.tag_id], statuses=[status])
+
+
+@dataclass
+class Scenario:
+    name: str
+    run: ReadScenario
+    # The list filter it applies, to count what matches (untimed).
+    filters: Callable[[Context], TicketFilters] = lambda _ctx: TicketFilters()
+    search: str | None = None
+
+
+def _list(
+    sort: str = "importance",
+    *,
+    deep: bool = False,
+    filters: Callable[[Context], TicketFilters] | None = None,
+    search: str | None = None,
+) -> ReadScenario:
+    async def run(session: AsyncSession, who: str, ctx: Context) -> int:
+        chosen = filters(ctx) if filters else TicketFilters()
+        cursor = ctx.deep_cursor[who] if deep else None
+        return await _page(session, ctx.actors[who], chosen, sort=sort, cursor=cursor, search=search)
+
+    return run
+
+
+async def _counts(session: AsyncSession, who: str, ctx: Context) -> int:
+    counts = await list_queries.count_by_status(session, ctx.actors[who], TicketFilters())
+    return len(counts)
+
+
+def scenarios() -> list[Scenario]:
+    three = texts.THREE_WORD_QUERY
+    return [
+        Scenario("list, first page (importance)", _list()),
+        Scenario(f"list, deep page (after {DEEP_PAGES} pages)", _list(deep=True)),
+        Scenario("list, first page (activity)", _list("activity")),
+        Scenario("list, tag + status open", _list(filters=_tag_status(Status.OPEN)), _tag_status(Status.OPEN)),
+        Scenario(
+            "list, tag + status closed", _list(filters=_tag_status(Status.CLOSED)), _tag_status(Status.CLOSED)
+        ),
+        Scenario("counts per status", _counts),
+        Scenario(
+            f"search `{texts.COMMON_CZECH_WORD}` (common, cs)",
+            _list("relevance", search=texts.COMMON_CZECH_WORD),
+            search=texts.COMMON_CZECH_WORD,
+        ),
+        Scenario(
+            f"search `{texts.RARE_HUNGARIAN_WORD}` (rare, hu)",
+            _list("relevance", search=texts.RARE_HUNGARIAN_WORD),
+            search=texts.RARE_HUNGARIAN_WORD,
+        ),
+        Scenario(f"search `{three}` (3 words)", _list("relevance", search=three), search=three),
+    ]
+
+
+async def _take_next(ctx: Context, who: str) -> int:
+    """Next ticket as the action runs it (handlers included), then rolled back: no drift."""
+    bus = EventBus()
+    register_handlers(bus)
+    async with ctx.db.sessions() as session:
+        uow = UnitOfWork(session, ctx.actors[who], bus, ctx.db)
+        try:
+            ticket = await routing_actions.take_next_ticket(uow)
+            await uow.run_handlers()
+            await session.flush()
+        finally:
+            await session.rollback()
+    return 0 if ticket is None else 1
+
+
+async def _matching(ctx: Context, who: str, scenario: Scenario) -> int:
+    filters = scenario.filters(ctx)
+    if scenario.search:
+        filters = replace(filters, extra=[ticket_search.matches(ctx.db.dialect, scenario.search)])
+    conditions = list_queries.ticket_conditions(ctx.actors[who], filters)
+    async with ctx.db.read_session() as session:
+        return int((await session.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one())
+
+
+async def _waiting(ctx: Context, who: str) -> int:
+    query = select(func.count()).where(
+        Ticket.status.in_([status.value for status in WAITING_FOR_AGENT]),
+        Ticket.assignee_id.is_(None),
+        Ticket.merged_into_id.is_(None),
+        workable_ticket_condition(ctx.actors[who]),
+    )
+    async with ctx.db.read_session() as session:
+        return int((await session.execute(query)).scalar_one())
+
+
+# ---- measuring ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: str
+    actor: str
+    samples: list[float]
+    statements: int
+    matching: str
+    plan: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[math.ceil(0.95 * len(ordered)) - 1] * 1000
+
+
+async def measure(
+    recorder: Recorder, work: Callable[[], Awaitable[int]], repeat: int
+) -> tuple[list[float], int]:
+    for _ in range(WARMUP):
+        await work()
+    samples, counts = [], set()
+    for _ in range(repeat):
+        before = recorder.count
+        started = time.perf_counter()
+        await work()
+        samples.append(time.perf_counter() - started)
+        counts.add(recorder.count - before)
+    # The same code path issues the same statements each time; a varying count would be a finding.
+    statements = max(counts)
+    if len(counts) > 1:
+        print(f"<!-- statement counts varied: {sorted(counts)} -->")
+    return samples, statements
+
+
+async def explain(db: Database, recorder: Recorder, work: Callable[[], Awaitable[int]]) -> str:
+    """The plan of the slowest statement `work` issues."""
+    recorder.log = []
+    try:
+        await work()
+        selects = [entry for entry in recorder.log if entry[0].lstrip().upper().startswith("SELECT")]
+    finally:
+        recorder.log = None
+    if not selects:
+        return ""
+    statement, parameters, took = max(selects, key=lambda entry: entry[2])
+    header = f"slowest statement ({took * 1000:.1f} ms):\n{statement}\n\nplan:\n"
+    async with db.engine.connect() as connection:
+        if db.dialect == "postgresql":
+            rows = await connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            return header + "\n".join(row[0] for row in rows)
+        rows = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        depth: dict[int, int] = {0: -1}
+        lines = []
+        for node, parent, _, detail in rows:
+            depth[node] = depth.get(parent, -1) + 1
+            lines.append("  " * depth[node] + detail)
+        return header + "\n".join(lines)
+
+
+async def run_all(url: str, repeat: int, with_plans: bool) -> tuple[list[Result], Context]:
+    db = Database(url, pool_size=5)
+    recorder = Recorder(db)
+    ctx = await build_context(db)
+    results: list[Result] = []
+    try:
+        for scenario in scenarios():
+            for who in ctx.actors:
+
+                async def work(scenario: Scenario = scenario, who: str = who) -> int:
+                    async with db.read_session() as session:
+                        return await scenario.run(session, who, ctx)
+
+                samples, statements = await measure(recorder, work, repeat)
+                matching = f"{await _matching(ctx, who, scenario):,}"
+                plan = await explain(db, recorder, work) if with_plans else ""
+                results.append(Result(scenario.name, who, samples, statements, matching, plan))
+        for who in ctx.actors:
+
+            async def take(who: str = who) -> int:
+                return await _take_next(ctx, who)
+
+            samples, statements = await measure(recorder, take, repeat)
+            plan = await explain(db, recorder, take) if with_plans else ""
+            waiting = f"{await _waiting(ctx, who):,} waiting"
+            results.append(Result("next ticket (rolled back)", who, samples, statements, waiting, plan))
+        results.extend(await run_http(db, recorder, ctx, repeat))
+    finally:
+        await db.dispose()
+    return results, ctx
+
+
+async def run_http(db: Database, recorder: Recorder, ctx: Context, repeat: int) -> list[Result]:
+    """Whole requests through the app: authentication by API key, parameters, the queries, JSON."""
+    keys: dict[str, tuple[int, str, str]] = {}
+    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+        for who, actor in ctx.actors.items():
+            assert actor.agent_id is not None
+            key, token = await credentials.create_api_key(
+                uow, agent_id=actor.agent_id, name="bench", scopes=["read"]
+            )
+            keys[who] = (actor.agent_id, key.public_id, token)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="linka-bench-") as folder:
+        settings = Settings(data_dir=Path(folder), database_url=db.url, secret_key="bench-" + "x" * 40)
+        app = create_app(runtime=build_runtime(settings, db=db))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+            for label, path in (
+                ("HTTP GET /api/v1/tickets?limit=50", "/api/v1/tickets?limit=50"),
+                (
+                    f"HTTP GET /api/v1/tickets?q={texts.COMMON_CZECH_WORD}&limit=50",
+                    f"/api/v1/tickets?q={texts.COMMON_CZECH_WORD}&limit=50",
+                ),
+            ):
+                for who, (_, _, token) in keys.items():
+
+                    async def get(path: str = path, token: str = token) -> int:
+                        response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+                        assert response.status_code == 200, response.text
+                        return len(response.json()["items"])
+
+                    samples, statements = await measure(recorder, get, repeat)
+                    results.append(Result(label, who, samples, statements, "-"))
+    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+        for agent_id, public_id, _ in keys.values():
+            await credentials.revoke_api_key(uow, agent_id=agent_id, key_public_id=public_id)
+    return results
+
+
+# ---- the report -----------------------------------------------------------------------------------
+
+
+async def describe(url: str) -> str:
+    db = Database(url, pool_size=1)
+    try:
+        async with db.read_session() as session:
+            tickets = (await session.execute(select(func.count()).select_from(Ticket))).scalar_one()
+            if db.dialect == "postgresql":
+                version = (await session.execute(select(func.version()))).scalar_one().split(" on ")[0]
+            else:
+                version = f"SQLite {sqlite3.sqlite_version}"
+    finally:
+        await db.dispose()
+    return f"{version}, {tickets:,} tickets, Python {platform.python_version()}"
+
+
+def report(results: list[Result], ctx: Context, header: str, repeat: int) -> str:
+    solver = ctx.actors["solver"]
+    lines = [
+        f"**{header}**; {repeat} runs per row after {WARMUP} warm-up runs; admin = sees everything, "
+        f"solver = {solver.name}, solver in {ctx.department_name} only; tag = `{ctx.tag_name}` "
+        "(the most used).",
+        "",
+        "| scenario | actor | median ms | p95 ms | SQL statements | tickets matching |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.scenario} | {result.actor} | {result.median:.1f} | {result.p95:.1f} | "
+            f"{result.statements} | {result.matching} |"
+        )
+    plans = [result for result in results if result.plan]
+    for result in plans:
+        lines += ["", f"#### {result.scenario} — {result.actor}", "", "```", result.plan, "```"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scenarios", description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True, help="the database bench/generate.py filled")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per scenario and actor (default 20)")
+    parser.add_argument("--explain", action="store_true", help="add the plan of each scenario's slowest query")
+    args = parser.parse_args()
+    header = asyncio.run(describe(args.url))
+    results, ctx = asyncio.run(run_all(args.url, args.repeat, args.explain))
+    print(report(results, ctx, header, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
