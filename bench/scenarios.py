@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import platform
 import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -101,10 +103,15 @@ async def _actors(db: Database) -> tuple[dict[str, Actor], str]:
         ).scalar_one()
         busiest = (
             await session.execute(
-                select(Ticket.department_id).group_by(Ticket.department_id).order_by(func.count().desc()).limit(1)
+                select(Ticket.department_id)
+                .group_by(Ticket.department_id)
+                .order_by(func.count().desc())
+                .limit(1)
             )
         ).scalar_one()
-        single = select(DepartmentMember.agent_id).group_by(DepartmentMember.agent_id).having(func.count() == 1)
+        single = (
+            select(DepartmentMember.agent_id).group_by(DepartmentMember.agent_id).having(func.count() == 1)
+        )
         solver = (
             await session.execute(
                 select(Agent)
@@ -118,7 +125,9 @@ async def _actors(db: Database) -> tuple[dict[str, Actor], str]:
                 .limit(1)
             )
         ).scalar_one()
-        department = (await session.execute(select(Department.name).where(Department.id == busiest))).scalar_one()
+        department = (
+            await session.execute(select(Department.name).where(Department.id == busiest))
+        ).scalar_one()
         actors = {
             "admin": await build_actor(session, admin, origin=Origin.WEB),
             "solver": await build_actor(session, solver, origin=Origin.WEB),
@@ -142,7 +151,9 @@ async def build_context(db: Database) -> Context:
         for name, actor in actors.items():
             cursor = None
             for _ in range(DEEP_PAGES):
-                page = await list_queries.list_tickets(session, actor, TicketFilters(), cursor=cursor, limit=PAGE)
+                page = await list_queries.list_tickets(
+                    session, actor, TicketFilters(), cursor=cursor, limit=PAGE
+                )
                 cursor = page.next_cursor
             assert cursor is not None, "too few tickets for a deep page"
             context.deep_cursor[name] = cursor
@@ -208,7 +219,9 @@ def scenarios() -> list[Scenario]:
         Scenario("list, first page (importance)", _list()),
         Scenario(f"list, deep page (after {DEEP_PAGES} pages)", _list(deep=True)),
         Scenario("list, first page (activity)", _list("activity")),
-        Scenario("list, tag + status open", _list(filters=_tag_status(Status.OPEN)), _tag_status(Status.OPEN)),
+        Scenario(
+            "list, tag + status open", _list(filters=_tag_status(Status.OPEN)), _tag_status(Status.OPEN)
+        ),
         Scenario(
             "list, tag + status closed", _list(filters=_tag_status(Status.CLOSED)), _tag_status(Status.CLOSED)
         ),
@@ -216,6 +229,12 @@ def scenarios() -> list[Scenario]:
         Scenario(
             f"search `{texts.COMMON_CZECH_WORD}` (common, cs)",
             _list("relevance", search=texts.COMMON_CZECH_WORD),
+            search=texts.COMMON_CZECH_WORD,
+        ),
+        # The same hits without ranking: what the matching costs apart from the relevance order.
+        Scenario(
+            f"search `{texts.COMMON_CZECH_WORD}`, activity order",
+            _list("activity", search=texts.COMMON_CZECH_WORD),
             search=texts.COMMON_CZECH_WORD,
         ),
         Scenario(
@@ -248,7 +267,9 @@ async def _matching(ctx: Context, who: str, scenario: Scenario) -> int:
         filters = replace(filters, extra=[ticket_search.matches(ctx.db.dialect, scenario.search)])
     conditions = list_queries.ticket_conditions(ctx.actors[who], filters)
     async with ctx.db.read_session() as session:
-        return int((await session.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one())
+        return int(
+            (await session.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
+        )
 
 
 async def _waiting(ctx: Context, who: str) -> int:
@@ -266,12 +287,15 @@ async def _waiting(ctx: Context, who: str) -> int:
 
 
 @dataclass
-class Result:
+class Case:
+    """One row of the report: a scenario as one actor, what it matched, and its measurements."""
+
     scenario: str
     actor: str
-    samples: list[float]
-    statements: int
-    matching: str
+    work: Callable[[], Awaitable[int]]
+    matching: str = "-"
+    samples: list[float] = field(default_factory=list)
+    statements: set[int] = field(default_factory=set)
     plan: str = ""
 
     @property
@@ -284,23 +308,19 @@ class Result:
         return ordered[math.ceil(0.95 * len(ordered)) - 1] * 1000
 
 
-async def measure(
-    recorder: Recorder, work: Callable[[], Awaitable[int]], repeat: int
-) -> tuple[list[float], int]:
-    for _ in range(WARMUP):
-        await work()
-    samples, counts = [], set()
+async def measure(recorder: Recorder, cases: list[Case], repeat: int) -> None:
+    """Every case in turn, `repeat` rounds: on a shared machine a burst of load then slows one run of
+    each case, not all runs of one."""
+    for case in cases:
+        for _ in range(WARMUP):
+            await case.work()
     for _ in range(repeat):
-        before = recorder.count
-        started = time.perf_counter()
-        await work()
-        samples.append(time.perf_counter() - started)
-        counts.add(recorder.count - before)
-    # The same code path issues the same statements each time; a varying count would be a finding.
-    statements = max(counts)
-    if len(counts) > 1:
-        print(f"<!-- statement counts varied: {sorted(counts)} -->")
-    return samples, statements
+        for case in cases:
+            before = recorder.count
+            started = time.perf_counter()
+            await case.work()
+            case.samples.append(time.perf_counter() - started)
+            case.statements.add(recorder.count - before)
 
 
 async def explain(db: Database, recorder: Recorder, work: Callable[[], Awaitable[int]]) -> str:
@@ -328,40 +348,57 @@ async def explain(db: Database, recorder: Recorder, work: Callable[[], Awaitable
         return header + "\n".join(lines)
 
 
-async def run_all(url: str, repeat: int, with_plans: bool) -> tuple[list[Result], Context]:
+def domain_cases(ctx: Context) -> list[Case]:
+    cases = []
+    for scenario in scenarios():
+        for who in ctx.actors:
+
+            async def work(scenario: Scenario = scenario, who: str = who) -> int:
+                async with ctx.db.read_session() as session:
+                    return await scenario.run(session, who, ctx)
+
+            cases.append(Case(scenario.name, who, work))
+    for who in ctx.actors:
+
+        async def take(who: str = who) -> int:
+            return await _take_next(ctx, who)
+
+        cases.append(Case("next ticket (rolled back)", who, take))
+    return cases
+
+
+async def count_matches(ctx: Context, cases: list[Case]) -> None:
+    by_name = {scenario.name: scenario for scenario in scenarios()}
+    for case in cases:
+        if case.scenario in by_name:
+            case.matching = f"{await _matching(ctx, case.actor, by_name[case.scenario]):,}"
+        elif case.scenario.startswith("next ticket"):
+            case.matching = f"{await _waiting(ctx, case.actor):,} waiting"
+
+
+async def run_all(url: str, repeat: int, with_plans: bool) -> tuple[list[Case], Context]:
     db = Database(url, pool_size=5)
     recorder = Recorder(db)
     ctx = await build_context(db)
-    results: list[Result] = []
     try:
-        for scenario in scenarios():
-            for who in ctx.actors:
-
-                async def work(scenario: Scenario = scenario, who: str = who) -> int:
-                    async with db.read_session() as session:
-                        return await scenario.run(session, who, ctx)
-
-                samples, statements = await measure(recorder, work, repeat)
-                matching = f"{await _matching(ctx, who, scenario):,}"
-                plan = await explain(db, recorder, work) if with_plans else ""
-                results.append(Result(scenario.name, who, samples, statements, matching, plan))
-        for who in ctx.actors:
-
-            async def take(who: str = who) -> int:
-                return await _take_next(ctx, who)
-
-            samples, statements = await measure(recorder, take, repeat)
-            plan = await explain(db, recorder, take) if with_plans else ""
-            waiting = f"{await _waiting(ctx, who):,} waiting"
-            results.append(Result("next ticket (rolled back)", who, samples, statements, waiting, plan))
-        results.extend(await run_http(db, recorder, ctx, repeat))
+        async with http_cases(ctx) as web:
+            cases = domain_cases(ctx) + web
+            await measure(recorder, cases, repeat)
+        await count_matches(ctx, cases)
+        if with_plans:
+            for case in cases:
+                if not case.scenario.startswith("HTTP"):
+                    case.plan = await explain(db, recorder, case.work)
     finally:
         await db.dispose()
-    return results, ctx
+    return cases, ctx
 
 
-async def run_http(db: Database, recorder: Recorder, ctx: Context, repeat: int) -> list[Result]:
-    """Whole requests through the app: authentication by API key, parameters, the queries, JSON."""
+@asynccontextmanager
+async def http_cases(ctx: Context) -> AsyncIterator[list[Case]]:
+    """Whole requests through the app: authentication by API key, parameters, the queries, JSON. The
+    keys are made for the run and revoked after it."""
+    db = ctx.db
     keys: dict[str, tuple[int, str, str]] = {}
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
         for who, actor in ctx.actors.items():
@@ -370,32 +407,30 @@ async def run_http(db: Database, recorder: Recorder, ctx: Context, repeat: int) 
                 uow, agent_id=actor.agent_id, name="bench", scopes=["read"]
             )
             keys[who] = (actor.agent_id, key.public_id, token)
-    results = []
-    with tempfile.TemporaryDirectory(prefix="linka-bench-") as folder:
-        settings = Settings(data_dir=Path(folder), database_url=db.url, secret_key="bench-" + "x" * 40)
-        app = create_app(runtime=build_runtime(settings, db=db))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-            for label, path in (
-                ("HTTP GET /api/v1/tickets?limit=50", "/api/v1/tickets?limit=50"),
-                (
-                    f"HTTP GET /api/v1/tickets?q={texts.COMMON_CZECH_WORD}&limit=50",
+    try:
+        with tempfile.TemporaryDirectory(prefix="linka-bench-") as folder:
+            settings = Settings(data_dir=Path(folder), database_url=db.url, secret_key="bench-" + "x" * 40)
+            app = create_app(runtime=build_runtime(settings, db=db))
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+                cases = []
+                for path in (
+                    "/api/v1/tickets?limit=50",
                     f"/api/v1/tickets?q={texts.COMMON_CZECH_WORD}&limit=50",
-                ),
-            ):
-                for who, (_, _, token) in keys.items():
+                ):
+                    for who, (_, _, token) in keys.items():
 
-                    async def get(path: str = path, token: str = token) -> int:
-                        response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
-                        assert response.status_code == 200, response.text
-                        return len(response.json()["items"])
+                        async def get(path: str = path, token: str = token) -> int:
+                            response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+                            assert response.status_code == 200, response.text
+                            return len(response.json()["items"])
 
-                    samples, statements = await measure(recorder, get, repeat)
-                    results.append(Result(label, who, samples, statements, "-"))
-    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
-        for agent_id, public_id, _ in keys.values():
-            await credentials.revoke_api_key(uow, agent_id=agent_id, key_public_id=public_id)
-    return results
+                        cases.append(Case(f"HTTP GET {path}", who, get))
+                yield cases
+    finally:
+        async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+            for agent_id, public_id, _ in keys.values():
+                await credentials.revoke_api_key(uow, agent_id=agent_id, key_public_id=public_id)
 
 
 # ---- the report -----------------------------------------------------------------------------------
@@ -415,36 +450,46 @@ async def describe(url: str) -> str:
     return f"{version}, {tickets:,} tickets, Python {platform.python_version()}"
 
 
-def report(results: list[Result], ctx: Context, header: str, repeat: int) -> str:
+def report(cases: list[Case], ctx: Context, header: str, repeat: int) -> str:
     solver = ctx.actors["solver"]
     lines = [
-        f"**{header}**; {repeat} runs per row after {WARMUP} warm-up runs; admin = sees everything, "
-        f"solver = {solver.name}, solver in {ctx.department_name} only; tag = `{ctx.tag_name}` "
+        f"**{header}**; {repeat} runs per row after {WARMUP} warm-up runs, all rows in turn; admin = sees "
+        f"everything, solver = {solver.name}, solver in {ctx.department_name} only; tag = `{ctx.tag_name}` "
         "(the most used).",
         "",
         "| scenario | actor | median ms | p95 ms | SQL statements | tickets matching |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for result in results:
+    for case in cases:
+        # The same code path issues the same statements each run; a range would itself be a finding.
+        low, high = min(case.statements), max(case.statements)
+        statements = str(high) if low == high else f"{low}–{high}"
         lines.append(
-            f"| {result.scenario} | {result.actor} | {result.median:.1f} | {result.p95:.1f} | "
-            f"{result.statements} | {result.matching} |"
+            f"| {case.scenario} | {case.actor} | {case.median:.1f} | {case.p95:.1f} | {statements} | "
+            f"{case.matching} |"
         )
-    plans = [result for result in results if result.plan]
-    for result in plans:
-        lines += ["", f"#### {result.scenario} — {result.actor}", "", "```", result.plan, "```"]
+    for case in cases:
+        if case.plan:
+            lines += ["", f"#### {case.scenario} — {case.actor}", "", "```", case.plan, "```"]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scenarios", description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True, help="the database bench/generate.py filled")
-    parser.add_argument("--repeat", type=int, default=20, help="timed runs per scenario and actor (default 20)")
-    parser.add_argument("--explain", action="store_true", help="add the plan of each scenario's slowest query")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="timed runs per scenario and actor (default 20)"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="add the plan of each scenario's slowest query"
+    )
     args = parser.parse_args()
     header = asyncio.run(describe(args.url))
-    results, ctx = asyncio.run(run_all(args.url, args.repeat, args.explain))
-    print(report(results, ctx, header, args.repeat))
+    load_before = os.getloadavg()[0]
+    cases, ctx = asyncio.run(run_all(args.url, args.repeat, args.explain))
+    # The machine may be shared: its load says how far the figures are from an idle one.
+    header += f", load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after"
+    print(report(cases, ctx, header, args.repeat))
 
 
 if __name__ == "__main__":

@@ -339,7 +339,11 @@ HU = Language(
         "Ugyanezt a problémát már a múlt hónapban is jeleztük.",
         "Ha további adatra van szükség, kérem, jelezzék.",
     ),
-    reply_openers=("Jó napot! Köszönjük megkeresését.", "Tisztelt Ügyfelünk!", "Jó napot! Elnézést a késésért."),
+    reply_openers=(
+        "Jó napot! Köszönjük megkeresését.",
+        "Tisztelt Ügyfelünk!",
+        "Jó napot! Elnézést a késésért.",
+    ),
     replies={
         "support": (
             "Kérjük, törölje a böngésző gyorsítótárát, és jelentkezzen be újra.",
@@ -417,7 +421,13 @@ EN = Language(
             "Credit note for {inv}",
             "Billing question",
         ),
-        "sales": ("Quote for {product}", "Price quote", "Volume discount", "Product availability", "Demo request"),
+        "sales": (
+            "Quote for {product}",
+            "Price quote",
+            "Volume discount",
+            "Product availability",
+            "Demo request",
+        ),
         "returns": (
             "Return of {product}",
             "Order {order} not delivered",
@@ -548,8 +558,32 @@ CS_WOMEN = (
         "Pokorná",
     ),
 )
-HU_FIRST = ("Anna", "Gábor", "Eszter", "László", "Réka", "Bence", "Zoltán", "Ildikó", "Dániel", "Noémi", "Ádám")
-HU_LAST = ("Kovács", "Szabó", "Horváth", "Varga", "Kiss", "Molnár", "Farkas", "Balogh", "Papp", "Takács", "Tóth")
+HU_FIRST = (
+    "Anna",
+    "Gábor",
+    "Eszter",
+    "László",
+    "Réka",
+    "Bence",
+    "Zoltán",
+    "Ildikó",
+    "Dániel",
+    "Noémi",
+    "Ádám",
+)
+HU_LAST = (
+    "Kovács",
+    "Szabó",
+    "Horváth",
+    "Varga",
+    "Kiss",
+    "Molnár",
+    "Farkas",
+    "Balogh",
+    "Papp",
+    "Takács",
+    "Tóth",
+)
 EN_FIRST = ("Oliver", "Amelia", "Harry", "Sophie", "Jack", "Grace", "George", "Emily", "Thomas", "Isla")
 EN_LAST = ("Bennett", "Hughes", "Wilson", "Turner", "Robinson", "Evans", "Clarke", "Wright", "Walker", "Hall")
 COMPANY_WORDS = {

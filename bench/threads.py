@@ -163,7 +163,9 @@ class Threads:
         if earlier is not None and status == "closed" and rng.random() < 0.012:
             # A duplicate merged into the contact's earlier ticket: its thread went there.
             ticket["merged_into_id"] = earlier
-            self._group(rows, ticket, "merged", [("system", "Merged into an earlier ticket")], plan.created_at)
+            self._group(
+                rows, ticket, "merged", [("system", "Merged into an earlier ticket")], plan.created_at
+            )
             ticket["updated_at"] = ticket["last_activity_at"] = plan.created_at
             rows.tickets.append(ticket)
             return
@@ -173,7 +175,9 @@ class Threads:
         self._extras(rows, ticket, topic, contact, slots)
         rows.tickets.append(ticket)
 
-    def _extras(self, rows: Rows, ticket: dict[str, Any], topic: str, contact: Contact, slots: dict[str, str]) -> None:
+    def _extras(
+        self, rows: Rows, ticket: dict[str, Any], topic: str, contact: Contact, slots: dict[str, str]
+    ) -> None:
         rng, space = self.rng, self.space
         status = ticket["status"]
         if status in ("new", "open") and rng.random() < 0.6:
@@ -182,7 +186,9 @@ class Threads:
         if status == "postponed":
             ticket["postponed_until"] = self.anchor + timedelta(days=rng.uniform(1, 14))
         if status in ("spam", "deleted"):
-            ticket["status_before_trash"] = "new" if status == "spam" else rng.choice(("new", "closed", "open"))
+            ticket["status_before_trash"] = (
+                "new" if status == "spam" else rng.choice(("new", "closed", "open"))
+            )
         if status in space.custom_statuses and status != "closed" and rng.random() < 0.15:
             ticket["custom_status_id"] = rng.choice(space.custom_statuses[status])
         if rng.random() < 0.55:
@@ -191,7 +197,9 @@ class Threads:
                 chosen.add(rng.choice(TOPIC_TAGS[topic]))
             for _ in range(rng.choices((0, 1, 2), weights=(50, 40, 10))[0] + (0 if chosen else 1)):
                 chosen.add(texts.TAGS[rng.choices(range(len(texts.TAGS)), cum_weights=self.tag_weights)[0]])
-            rows.tags.extend({"ticket_id": ticket["id"], "tag_id": space.tags[name]} for name in sorted(chosen))
+            rows.tags.extend(
+                {"ticket_id": ticket["id"], "tag_id": space.tags[name]} for name in sorted(chosen)
+            )
         if rng.random() < 0.04:
             other = rng.choice(space.contacts)
             if other.id != contact.id:
@@ -203,7 +211,13 @@ class Threads:
 
     @staticmethod
     def _value(ticket_id: int, field_id: int, text: str) -> dict[str, Any]:
-        return {"field_id": field_id, "entity": "ticket", "entity_id": ticket_id, "text": text, "number": None}
+        return {
+            "field_id": field_id,
+            "entity": "ticket",
+            "entity_id": ticket_id,
+            "text": text,
+            "number": None,
+        }
 
     # ---- the thread -----------------------------------------------------------------------------
 
@@ -246,11 +260,15 @@ class Threads:
             self._group(rows, ticket, "chat", lines, first, contact=contact.id, origin="chat")
             self._customer(ticket, first)
         elif channel == "call":
-            self._group(rows, ticket, "call", [("text", rng.choice(words.calls).format(**slots))], first, agent=agent)
+            self._group(
+                rows, ticket, "call", [("text", rng.choice(words.calls).format(**slots))], first, agent=agent
+            )
             self._customer(ticket, first)
         elif channel == "web":
             last_reply = self._reply(words, topic, slots, agent_name)
-            self._group(rows, ticket, "outgoing_email", [("text", last_reply)], first, agent=agent, origin="web")
+            self._group(
+                rows, ticket, "outgoing_email", [("text", last_reply)], first, agent=agent, origin="web"
+            )
             self._agent(ticket, first)
         else:
             body = self._customer_text(language, topic, contact, slots)
@@ -277,7 +295,9 @@ class Threads:
                 parts = [("text", self._customer_text(language, topic, contact, slots, short=True))]
                 if last_reply and rng.random() < 0.4:
                     quoted = "\n".join("> " + line for line in last_reply.splitlines())
-                    parts.append(("quoted", f"{agent_name}, {when - timedelta(hours=5):%Y-%m-%d %H:%M}:\n{quoted}"))
+                    parts.append(
+                        ("quoted", f"{agent_name}, {when - timedelta(hours=5):%Y-%m-%d %H:%M}:\n{quoted}")
+                    )
                 self._group(rows, ticket, "incoming_email", parts, when, contact=contact.id, origin="mail")
                 self._customer(ticket, when)
             agent_turn = not agent_turn
@@ -292,14 +312,18 @@ class Threads:
         if status in ("resolved", "closed"):
             resolved = end + timedelta(minutes=rng.randint(1, 600))
             if rng.random() < 0.7:
-                self._group(rows, ticket, "resolve", [("system", f"Resolved by {agent_name}")], resolved, agent=agent)
+                self._group(
+                    rows, ticket, "resolve", [("system", f"Resolved by {agent_name}")], resolved, agent=agent
+                )
                 ticket["last_activity_at"] = resolved
             ticket["resolved_at"] = resolved
             ticket["updated_at"] = resolved
             if status == "closed":
                 ticket["closed_at"] = ticket["updated_at"] = min(resolved + timedelta(days=7), self.anchor)
         elif status == "postponed":
-            self._group(rows, ticket, "postpone", [("system", f"Postponed by {agent_name}")], end, agent=agent)
+            self._group(
+                rows, ticket, "postpone", [("system", f"Postponed by {agent_name}")], end, agent=agent
+            )
 
     def _times(self, start: datetime, rounds: int, last_by_customer: bool) -> list[datetime]:
         """The moments of the first message and of each later one, all before the anchor."""
@@ -419,7 +443,9 @@ class Threads:
     def _reply(self, words: texts.Language, topic: str, slots: dict[str, str], agent_name: str) -> str:
         rng = self.rng
         body = [line.format(**slots) for line in rng.sample(words.replies[topic], rng.randint(1, 2))]
-        return "\n\n".join([rng.choice(words.reply_openers), " ".join(body), words.signature.format(agent=agent_name)])
+        return "\n\n".join(
+            [rng.choice(words.reply_openers), " ".join(body), words.signature.format(agent=agent_name)]
+        )
 
     def _token(self, length: int) -> str:
         return "".join(self.rng.choice(CODE_ALPHABET) for _ in range(length))

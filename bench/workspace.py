@@ -9,6 +9,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from bench import texts
 from linka.core.db import Database
 from linka.core.events import EventBus
 from linka.core.permissions import BaseRole, DepartmentRole, Origin, system_actor
@@ -18,7 +19,6 @@ from linka.domains.contacts import actions as contacts
 from linka.domains.fields import actions as fields
 from linka.domains.tickets import custom_status_actions, tag_actions
 from linka.entrypoints.runtime import register_handlers
-from bench import texts
 
 AGENT_DOMAIN = "linka-bench.example"
 FREEMAIL = ("seznam.example", "centrum.example", "freemail.example", "citromail.example", "gmail.example")
@@ -187,7 +187,9 @@ async def _contacts(db: Database, rng: random.Random, space: Workspace, wanted: 
                 language = company[2] if company and rng.random() < 0.9 else _language(rng)
                 name = person_name(rng, language)
                 email = _address(name, made, company[1] if company else rng.choice(FREEMAIL))
-                phones = [f"+{rng.choice(('420', '36', '44'))} {rng.randrange(600, 799)} {rng.randrange(100000, 999999)}"]
+                phones = [
+                    f"+{rng.choice(('420', '36', '44'))} {rng.randrange(600, 799)} {rng.randrange(100000, 999999)}"
+                ]
                 contact = await contacts.create_contact(
                     uow,
                     name=name,
