@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linka.core.db import Base, BigId, Json, UTCDateTime
@@ -25,7 +25,14 @@ class Ticket(Base):
         Index("ix_tickets_importance", "status", "sla_due_at", "priority", "created_at", "id"),
         Index("ix_tickets_postponed_until", "postponed_until"),
         Index("ix_tickets_resolved_at", "status", "resolved_at"),
-        Index("ix_tickets_merged_into", "merged_into_id"),
+        # Partial: almost no ticket is merged, and a full index lured SQLite into walking it for
+        # `merged_into_id IS NULL` instead of using the sort index (bench: 45 ms → 0.3 ms).
+        Index(
+            "ix_tickets_merged_into",
+            "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

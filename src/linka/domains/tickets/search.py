@@ -4,7 +4,7 @@ ticket list combines with its own filters and the visibility rule.
 The document holds the ticket's code, subject, every message of its thread (internal notes too: only
 agents search), the contact's name and emails and the tag names, normalised by core/search.py (every
 word with its English, Czech and Hungarian stems, diacritics folded) into `ticket_search.terms`.
-SQLite indexes that column with FTS5, PostgreSQL with a GIN index on `to_tsvector('simple', terms)`
+SQLite indexes that column with FTS5, PostgreSQL with a GIN index on a stored `to_tsvector('simple', terms)` column
 (migration 0002); both see the same terms, so both find the same tickets.
 
     # Filter only (counts, lists in another order):
@@ -34,7 +34,7 @@ from linka.core.errors import Invalid
 from linka.core.search import fts5_query, index_text, query_groups, tsquery
 from linka.domains.contacts import queries as contacts_queries
 from linka.domains.tickets.models import Tag, Ticket, TicketTag
-from linka.domains.tickets.search_models import FTS_TABLE, TicketSearch
+from linka.domains.tickets.search_models import FTS_TABLE, TERMS_VECTOR, TicketSearch
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
 from linka.domains.tickets.thread_schemas import MessageKind
 
@@ -73,7 +73,8 @@ def _fts_match(groups: list[tuple[str, ...]]) -> ColumnElement[bool]:
 
 
 def _tsvector() -> ColumnElement[str]:
-    return func.to_tsvector(_SIMPLE, TicketSearch.terms)
+    """PostgreSQL's stored tsvector of the terms (not in the model: SQLite has no such column)."""
+    return literal_column(f"{TicketSearch.__tablename__}.{TERMS_VECTOR}")
 
 
 def _ts_match(groups: list[tuple[str, ...]]) -> ColumnElement[bool]:

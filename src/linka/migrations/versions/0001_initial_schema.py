@@ -487,7 +487,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tickets_importance", ["status", "sla_due_at", "priority", "created_at", "id"], unique=False
         )
-        batch_op.create_index("ix_tickets_merged_into", ["merged_into_id"], unique=False)
+        batch_op.create_index(
+            "ix_tickets_merged_into",
+            ["merged_into_id"],
+            unique=False,
+            sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+            postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_tickets_postponed_until", ["postponed_until"], unique=False)
         batch_op.create_index("ix_tickets_resolved_at", ["status", "resolved_at"], unique=False)
 
@@ -709,7 +715,11 @@ def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_resolved_at")
         batch_op.drop_index("ix_tickets_postponed_until")
-        batch_op.drop_index("ix_tickets_merged_into")
+        batch_op.drop_index(
+            "ix_tickets_merged_into",
+            sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+            postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_tickets_importance")
         batch_op.drop_index("ix_tickets_department_status")
         batch_op.drop_index("ix_tickets_contact")
