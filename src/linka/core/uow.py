@@ -19,10 +19,12 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core import clock
 from linka.core.db import Database
+from linka.core.errors import Conflict
 from linka.core.events import MAX_HANDLER_DEPTH, Event, EventBus
 from linka.core.history import HistoryEntry
 from linka.core.permissions import Actor
@@ -91,6 +93,14 @@ class UnitOfWork:
                 after={key: after[key] for key in changed},
             )
         return changed
+
+    async def flush_or_conflict(self, field: str, message: str) -> None:
+        """Flush; a unique index refusing a row written at the same moment by someone else becomes a
+        Conflict naming the field, instead of a 500."""
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(field, message) from exc
 
     async def forget_history(self, entity_type: str, entity_ids: list[int]) -> None:
         """Erase the change log of purged rows (their before/after values hold the purged content)."""

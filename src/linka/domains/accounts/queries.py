@@ -115,14 +115,6 @@ async def agent_works_tickets_in(session: AsyncSession, agent_id: int, departmen
     return found is not None and bool(found[1]) and DepartmentRole(found[0]).at_least(DepartmentRole.SOLVER)
 
 
-async def public_ids_of_agents(session: AsyncSession, agent_ids: Sequence[int]) -> dict[int, str]:
-    ids = [agent_id for agent_id in set(agent_ids) if agent_id is not None]
-    if not ids:
-        return {}
-    rows = await session.execute(select(Agent.id, Agent.public_id).where(Agent.id.in_(ids)))
-    return {int(agent_id): public_id for agent_id, public_id in rows.all()}
-
-
 async def public_ids_of_departments(session: AsyncSession, department_ids: Sequence[int]) -> dict[int, str]:
     ids = list(set(department_ids))
     if not ids:

@@ -12,7 +12,6 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from linka.core.errors import Conflict, Forbidden, Invalid
 from linka.core.ids import public_id
@@ -137,14 +136,6 @@ async def _check_domains_free(uow: UnitOfWork, domains: list[str], *, company_id
         raise Conflict("domains", f"already a domain of another company: {', '.join(taken)}")
 
 
-async def _flush(uow: UnitOfWork, field: str, message: str) -> None:
-    """Flush; a unique index refusing a row written at the same moment by someone else is a Conflict."""
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(field, message) from exc
-
-
 async def _company_id(uow: UnitOfWork, company_id: int) -> int:
     if not await queries.company_is_visible(uow.session, uow.actor, company_id):
         raise Invalid("company_id", "no such company")
@@ -224,7 +215,7 @@ async def create_contact(
         uow.session.add(ContactEmail(contact_id=contact.id, email=email, is_primary=position == 0))
     for position, phone in enumerate(clean_phones):
         uow.session.add(ContactPhone(contact_id=contact.id, phone=phone, is_primary=position == 0))
-    await _flush(uow, "emails", "already the email of another contact")
+    await uow.flush_or_conflict("emails", "already the email of another contact")
     uow.history("contact", contact.id, "created", after=contact_snapshot(contact, clean_emails, clean_phones))
     if fields is not None:
         await fields_actions.set_values(
@@ -282,7 +273,7 @@ async def update_contact(
     if changed:
         contact.search_text = queries.search_text(contact.name, new_emails)
         contact.updated_at = uow.now
-        await _flush(uow, "emails", "already the email of another contact")
+        await uow.flush_or_conflict("emails", "already the email of another contact")
         uow.record(ContactChanged(contact_id=contact.id, fields=changed))
     return contact
 
@@ -416,7 +407,7 @@ async def create_company(
     await uow.session.flush()
     for domain in clean_domains:
         uow.session.add(CompanyDomain(company_id=company.id, domain=domain))
-    await _flush(uow, "domains", "already a domain of another company")
+    await uow.flush_or_conflict("domains", "already a domain of another company")
     uow.history("company", company.id, "created", after=company_snapshot(company, clean_domains))
     uow.record(CompanyCreated(company_id=company.id))
     return company
@@ -451,7 +442,7 @@ async def update_company(
     changed = uow.history_of_changes("company", company.id, before=before, after=after)
     if changed:
         company.updated_at = uow.now
-        await _flush(uow, "domains", "already a domain of another company")
+        await uow.flush_or_conflict("domains", "already a domain of another company")
         uow.record(CompanyChanged(company_id=company.id, fields=changed))
     return company
 

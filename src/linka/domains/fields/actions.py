@@ -13,7 +13,6 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from linka.core.errors import Conflict, Invalid, NotFound
 from linka.core.ids import public_id
@@ -123,13 +122,6 @@ def _position(value: int) -> int:
     return value
 
 
-async def _flush(uow: UnitOfWork) -> None:
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # the same key created at the same moment by someone else
-        raise Conflict("key", "a field with this key exists") from exc
-
-
 async def create_field(
     uow: UnitOfWork,
     *,
@@ -168,7 +160,7 @@ async def create_field(
     if count.scalar_one() >= MAX_FIELDS:
         raise Conflict("entity", f"at most {MAX_FIELDS} custom fields per {target.value}")
     uow.session.add(field)
-    await _flush(uow)
+    await uow.flush_or_conflict("key", "a field with this key exists")
     uow.history("custom_field", field.id, "created", after=field_snapshot(field))
     uow.record(CustomFieldChanged(field_id=field.id, entity=field.entity))
     return field

@@ -13,7 +13,6 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from linka.core.errors import Conflict, Invalid, NotFound
 from linka.core.ids import public_id
@@ -92,13 +91,6 @@ async def _check_name_free(uow: UnitOfWork, name: str, *, except_id: int | None 
         raise Conflict("name", f"the custom status {clash.name!r} exists (names ignore case)")
 
 
-async def _flush(uow: UnitOfWork) -> None:
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # the same name written at the same moment by someone else
-        raise Conflict("name", "a custom status with this name exists") from exc
-
-
 async def _status(uow: UnitOfWork, status_id: int) -> CustomStatus:
     status = await uow.session.get(CustomStatus, status_id)
     if status is None:
@@ -129,7 +121,7 @@ async def create_custom_status(
     if count >= MAX_CUSTOM_STATUSES:
         raise Conflict("name", f"at most {MAX_CUSTOM_STATUSES} custom statuses")
     uow.session.add(status)
-    await _flush(uow)
+    await uow.flush_or_conflict("name", "a custom status with this name exists")
     uow.history("custom_status", status.id, "created", after=status_snapshot(status))
     uow.record(CustomStatusChanged(status_id=status.id))
     return status
@@ -169,7 +161,7 @@ async def update_custom_status(
     if not isinstance(position, UnsetType):
         status.position = _position(position)
     if uow.history_of_changes("custom_status", status.id, before=before, after=status_snapshot(status)):
-        await _flush(uow)
+        await uow.flush_or_conflict("name", "a custom status with this name exists")
         uow.record(CustomStatusChanged(status_id=status.id))
     return status
 

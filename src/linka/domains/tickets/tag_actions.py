@@ -13,7 +13,6 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 
 from linka.core.errors import Conflict, Invalid, NotFound
 from linka.core.ids import public_id
@@ -60,13 +59,6 @@ async def _check_name_free(uow: UnitOfWork, name: str, *, except_id: int | None 
         raise Conflict("name", f"the tag {clash.name!r} exists (names ignore case)")
 
 
-async def _flush(uow: UnitOfWork) -> None:
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # the same name written at the same moment by someone else
-        raise Conflict("name", "a tag with this name exists") from exc
-
-
 async def _tag(uow: UnitOfWork, tag_id: int) -> Tag:
     tag = await uow.session.get(Tag, tag_id)
     if tag is None:
@@ -86,7 +78,7 @@ async def create_tag(
     )
     await _check_name_free(uow, name)
     uow.session.add(tag)
-    await _flush(uow)
+    await uow.flush_or_conflict("name", "a tag with this name exists")
     uow.history("tag", tag.id, "created", after=tag_snapshot(tag))
     uow.record(TagChanged(tag_id=tag.id))
     return tag
@@ -113,7 +105,7 @@ async def update_tag(
     if not isinstance(is_public, UnsetType):
         tag.is_public = is_public
     if uow.history_of_changes("tag", tag.id, before=before, after=tag_snapshot(tag)):
-        await _flush(uow)
+        await uow.flush_or_conflict("name", "a tag with this name exists")
         uow.record(TagChanged(tag_id=tag.id))
     return tag
 

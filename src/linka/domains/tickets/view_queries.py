@@ -34,7 +34,7 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
     contacts = await contacts_queries.contact_summaries(
         session, [t.contact_id for t in tickets] + [c for ids_ in cc.values() for c in ids_]
     )
-    agents = await accounts_queries.public_ids_of_agents(
+    agents = await accounts_queries.agent_summaries(
         session, [t.assignee_id for t in tickets if t.assignee_id is not None]
     )
     departments = await accounts_queries.public_ids_of_departments(
@@ -73,7 +73,7 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
             contact=contact_ref(t.contact_id),
             cc=[contact_ref(contact_id) for contact_id in cc.get(t.id, [])],
             department=departments.get(t.department_id, ""),
-            assignee=agents.get(t.assignee_id) if t.assignee_id is not None else None,
+            assignee=agents[t.assignee_id][0] if t.assignee_id in agents else None,
             tags=tags.get(t.id, []),
             fields=fields.get(t.id, {}),
             created_at=t.created_at,

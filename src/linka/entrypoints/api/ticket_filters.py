@@ -53,6 +53,11 @@ def _moment(params: dict[str, Any], key: str) -> datetime | None:
     return moment
 
 
+def search_text(params: dict[str, Any]) -> str | None:
+    """The search words (`q`), from the query or a saved view."""
+    return _text(params, "q")
+
+
 async def filters_from_params(session: AsyncSession, actor: Actor, params: dict[str, Any]) -> TicketFilters:
     channels = _list(params, "channel")
     for value in channels:

@@ -52,7 +52,7 @@ from linka.domains.tickets.schemas import (
 from linka.domains.tickets.statuses import Channel, Priority, Status
 from linka.entrypoints.api.auth import CurrentActor, runtime_of
 from linka.entrypoints.api.errors import error_body
-from linka.entrypoints.api.ticket_filters import filters_from_params
+from linka.entrypoints.api.ticket_filters import filters_from_params, search_text
 
 Cursor = Annotated[str | None, Parameter(max_length=400, description="`next_cursor` of the previous page")]
 Limit = Annotated[int | None, Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")]
@@ -125,7 +125,7 @@ async def list_tickets(
             params.update(saved.filters)
             sort = sort if sort is not None else saved.sort
         params.update({key: value for key, value in given.items() if value is not None})
-        search = q if q is not None else _text_filter(params.pop("q", None))
+        search = q if q is not None else search_text(params)
         filters = await filters_from_params(session, actor, params)
         page = await list_queries.list_tickets(
             session,
@@ -139,13 +139,6 @@ async def list_tickets(
         return TicketPage(
             items=await view_queries.ticket_outs(session, page.items), next_cursor=page.next_cursor
         )
-
-
-def _text_filter(value: object) -> str | None:
-    """A view's stored search text (a text, or a one-item list)."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return None if value is None else str(value)
 
 
 @get("/tickets/counts", tags=["tickets"], summary="How many tickets you may see in each status")
