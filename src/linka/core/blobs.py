@@ -36,7 +36,11 @@ WRITE_BUFFER = 1024 * 1024
 READ_CHUNK = 256 * 1024
 _IN_BATCH = 500
 # Columns that reference blobs by hash. The store only needs their names (core imports no domain).
-REFERENCES: tuple[tuple[str, str], ...] = (("attachments", "sha256"),)
+REFERENCES: tuple[tuple[str, str], ...] = (
+    ("attachments", "sha256"),
+    ("inbound_emails", "raw_sha256"),
+    ("mail_dead_letters", "raw_sha256"),
+)
 
 
 @dataclass(frozen=True)

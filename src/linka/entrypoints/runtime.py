@@ -10,6 +10,7 @@ from linka.core.blobs import BlobStore
 from linka.core.db import Database
 from linka.core.events import EventBus
 from linka.core.permissions import Actor
+from linka.core.sealing import Sealer
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts.ratelimit import AuthLimiter, storage_uri
 from linka.domains.accounts.tokens import LinkSigner
@@ -26,6 +27,7 @@ class Runtime:
     # Attachment files (content-addressed, in LINKA_BLOB_DIR or data_dir/blobs).
     blobs: BlobStore = field(init=False)
     _links: LinkSigner | None = field(init=False, default=None, repr=False)
+    _sealer: Sealer | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.auth_limits = AuthLimiter(
@@ -46,6 +48,13 @@ class Runtime:
                 invitation_max_age=self.settings.invitation_max_age,
             )
         return self._links
+
+    @property
+    def sealer(self) -> Sealer:
+        """Seals mailbox passwords at rest (built on first use: it needs the secret key)."""
+        if self._sealer is None:
+            self._sealer = Sealer(self.settings.secret())
+        return self._sealer
 
     def uow(self, actor: Actor) -> AbstractAsyncContextManager[UnitOfWork]:
         return unit_of_work(self.db, actor, self.bus)

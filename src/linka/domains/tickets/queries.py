@@ -6,6 +6,8 @@ visibility of contacts (contacts/queries.py) compose it into SQL so they can nev
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -122,3 +124,12 @@ async def cc_contact_ids(session: AsyncSession, ticket_id: int) -> list[int]:
         select(TicketCc.contact_id).where(TicketCc.ticket_id == ticket_id).order_by(TicketCc.contact_id)
     )
     return [int(contact_id) for contact_id in rows.scalars()]
+
+
+async def codes_of_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> dict[int, str]:
+    """Ticket codes by key, in one query (for lists that name tickets, e.g. dead letters)."""
+    ids = list(set(ticket_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))
+    return {int(ticket_id): str(code) for ticket_id, code in rows.tuples()}

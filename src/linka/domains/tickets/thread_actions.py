@@ -232,11 +232,15 @@ async def reply(
         recipients={"to": [to_address], "cc": copies},
         history={"to": [to_address], "cc": copies, "attachments": [file.public_id for file in files]},
     )
-    await mail_actions.queue_ticket_mail(
+    in_reply_to, references = await thread_queries.email_thread_of_ticket(uow.session, ticket.id)
+    mail = await mail_actions.queue_ticket_mail(
         uow,
         kind="reply",
         ticket_id=ticket.id,
+        department_id=ticket.department_id,
         group_id=group.id,
+        in_reply_to=in_reply_to,
+        references=references,
         to_address=to_address,
         to_name=contact_name if to_address == contact_email else "",
         cc=copies,
@@ -245,6 +249,7 @@ async def reply(
         html=markup,
         language=ticket.language,
     )
+    group.email_message_id = mail.message_id
     change_status(uow, ticket, Status.ANSWERED)
     ticket.first_agent_reply_at = ticket.first_agent_reply_at or uow.now
     ticket.last_agent_reply_at = uow.now
@@ -329,16 +334,19 @@ async def forward(
     )
     mail_text = f"{body}\n\n{FORWARD_SEPARATOR}\n{quoted}".strip() + "\n"
     for address in addresses:
-        await mail_actions.queue_ticket_mail(
+        mail = await mail_actions.queue_ticket_mail(
             uow,
             kind="forward",
             ticket_id=ticket.id,
+            department_id=ticket.department_id,
             group_id=group.id,
             to_address=address,
             subject=subject,
             text=mail_text,
             language=ticket.language,
         )
+        # Replies to any of the forwards find the ticket through outgoing_mail; the group keeps one.
+        group.email_message_id = group.email_message_id or mail.message_id
     return group
 
 

@@ -23,6 +23,7 @@ from linka.domains.tickets.thread_models import Attachment, Message, MessageGrou
 from linka.domains.tickets.thread_schemas import (
     AttachmentOut,
     AuthorOut,
+    GroupKind,
     GroupOut,
     MessageOut,
     ThreadPage,
@@ -188,3 +189,17 @@ async def blob_hashes_of_tickets(session: AsyncSession, ticket_ids: Iterable[int
         return []
     rows = await session.execute(select(Attachment.sha256).where(Attachment.ticket_id.in_(ids)).distinct())
     return sorted(str(value) for value in rows.scalars())
+
+
+async def email_thread_of_ticket(session: AsyncSession, ticket_id: int) -> tuple[str | None, list[str]]:
+    """(In-Reply-To, References) for a new mail on this ticket: the customer's latest Message-ID, and
+    the Message-IDs of the ticket's emails so far, oldest first (the newest 20)."""
+    rows = await session.execute(
+        select(MessageGroup.kind, MessageGroup.email_message_id)
+        .where(MessageGroup.ticket_id == ticket_id, MessageGroup.email_message_id.is_not(None))
+        .order_by(MessageGroup.created_at.desc(), MessageGroup.id.desc())
+        .limit(20)
+    )
+    found = [(str(kind), str(message_id)) for kind, message_id in rows.tuples()]
+    incoming = next((mid for kind, mid in found if kind == GroupKind.INCOMING_EMAIL.value), None)
+    return incoming, [mid for _, mid in reversed(found)]

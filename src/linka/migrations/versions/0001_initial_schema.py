@@ -218,6 +218,58 @@ def upgrade() -> None:
         batch_op.create_index("ix_field_values_lookup", ["field_id", "text"], unique=False)
 
     op.create_table(
+        "mailboxes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("sender_name", sa.String(length=120), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("smtp_host", sa.String(length=255), nullable=False),
+        sa.Column("smtp_port", sa.Integer(), nullable=False),
+        sa.Column("smtp_security", sa.String(length=16), nullable=False),
+        sa.Column("smtp_username", sa.String(length=255), nullable=False),
+        sa.Column("smtp_password_sealed", sa.Text(), nullable=False),
+        sa.Column("imap_enabled", sa.Boolean(), nullable=False),
+        sa.Column("imap_host", sa.String(length=255), nullable=False),
+        sa.Column("imap_port", sa.Integer(), nullable=False),
+        sa.Column("imap_security", sa.String(length=16), nullable=False),
+        sa.Column("imap_username", sa.String(length=255), nullable=False),
+        sa.Column("imap_password_sealed", sa.Text(), nullable=False),
+        sa.Column("imap_folder", sa.String(length=255), nullable=False),
+        sa.Column("imap_poll_seconds", sa.Integer(), nullable=False),
+        sa.Column("imap_after_import", sa.String(length=8), nullable=False),
+        sa.Column("imap_move_folder", sa.String(length=255), nullable=False),
+        sa.Column("imap_uidvalidity", sa.BigInteger(), nullable=True),
+        sa.Column("imap_last_uid", sa.BigInteger(), nullable=True),
+        sa.Column("imap_backfill_since", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("imap_next_poll_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("imap_failures", sa.Integer(), nullable=False),
+        sa.Column("auto_ack_enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "ack_templates",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("flood_limit_per_hour", sa.Integer(), nullable=False),
+        sa.Column("last_fetch_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_received_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_mailboxes_department_id_departments"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mailboxes")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_mailboxes_public_id")),
+    )
+    op.create_table(
         "api_keys",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("public_id", sa.String(length=24), nullable=False),
@@ -336,6 +388,21 @@ def upgrade() -> None:
     with op.batch_alter_table("history", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_history_actor_agent_id"), ["actor_agent_id"], unique=False)
         batch_op.create_index("ix_history_entity", ["entity_type", "entity_id", "id"], unique=False)
+
+    op.create_table(
+        "mailbox_addresses",
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("mailbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["mailboxes.id"],
+            name=op.f("fk_mailbox_addresses_mailbox_id_mailboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_mailbox_addresses")),
+    )
+    with op.batch_alter_table("mailbox_addresses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mailbox_addresses_mailbox_id"), ["mailbox_id"], unique=False)
 
     op.create_table(
         "saved_views",
@@ -519,6 +586,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_attachments_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
+        "mail_dead_letters",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("mailbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("envelope_from", sa.String(length=254), nullable=False),
+        sa.Column(
+            "envelope_to",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("raw_sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("received_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["mailboxes.id"],
+            name=op.f("fk_mail_dead_letters_mailbox_id_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_mail_dead_letters_ticket_id_tickets"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_dead_letters")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_mail_dead_letters_public_id")),
+    )
+    with op.batch_alter_table("mail_dead_letters", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_mail_dead_letters_mailbox", ["mailbox_id", "status", "received_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_mail_dead_letters_raw_sha256"), ["raw_sha256"], unique=False)
+
+    op.create_table(
         "message_groups",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("public_id", sa.String(length=32), nullable=False),
@@ -604,6 +714,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_tags_tag_id"), ["tag_id"], unique=False)
 
     op.create_table(
+        "inbound_emails",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("mailbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("message_id", sa.String(length=255), nullable=True),
+        sa.Column("from_address", sa.String(length=254), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("raw_sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column(
+            "notes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["message_groups.id"],
+            name=op.f("fk_inbound_emails_group_id_message_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["mailboxes.id"],
+            name=op.f("fk_inbound_emails_mailbox_id_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_inbound_emails_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_emails")),
+        sa.UniqueConstraint("group_id", name=op.f("uq_inbound_emails_group_id")),
+    )
+    with op.batch_alter_table("inbound_emails", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inbound_emails_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_emails_raw_sha256"), ["raw_sha256"], unique=False)
+        batch_op.create_index(
+            "ix_inbound_emails_sender", ["mailbox_id", "from_address", "received_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_inbound_emails_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
         "messages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -639,6 +795,7 @@ def upgrade() -> None:
         "outgoing_mail",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("mailbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("to_address", sa.String(length=254), nullable=False),
         sa.Column("to_name", sa.String(length=200), nullable=False),
         sa.Column("subject", sa.String(length=500), nullable=False),
@@ -653,6 +810,12 @@ def upgrade() -> None:
         ),
         sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("message_id", sa.String(length=255), nullable=True),
+        sa.Column("in_reply_to", sa.String(length=255), nullable=True),
+        sa.Column(
+            "references",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("delivery_status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -666,6 +829,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["mailboxes.id"],
+            name=op.f("fk_outgoing_mail_mailbox_id_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_outgoing_mail_ticket_id_tickets"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_mail")),
@@ -674,6 +843,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.create_index("ix_outgoing_mail_due", ["delivery_status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outgoing_mail_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outgoing_mail_mailbox_id"), ["mailbox_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outgoing_mail_ticket_id"), ["ticket_id"], unique=False)
 
     # ### end Alembic commands ###
@@ -683,6 +853,7 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_outgoing_mail_mailbox_id"))
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_group_id"))
         batch_op.drop_index("ix_outgoing_mail_due")
 
@@ -693,6 +864,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_messages_attachment_id"))
 
     op.drop_table("messages")
+    with op.batch_alter_table("inbound_emails", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_emails_ticket_id"))
+        batch_op.drop_index("ix_inbound_emails_sender")
+        batch_op.drop_index(batch_op.f("ix_inbound_emails_raw_sha256"))
+        batch_op.drop_index(batch_op.f("ix_inbound_emails_message_id"))
+
+    op.drop_table("inbound_emails")
     with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_tags_tag_id"))
 
@@ -707,6 +885,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_message_groups_message_id")
 
     op.drop_table("message_groups")
+    with op.batch_alter_table("mail_dead_letters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mail_dead_letters_raw_sha256"))
+        batch_op.drop_index("ix_mail_dead_letters_mailbox")
+
+    op.drop_table("mail_dead_letters")
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachments_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_attachments_sha256"))
@@ -741,6 +924,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_saved_views_department_id"))
 
     op.drop_table("saved_views")
+    with op.batch_alter_table("mailbox_addresses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mailbox_addresses_mailbox_id"))
+
+    op.drop_table("mailbox_addresses")
     with op.batch_alter_table("history", schema=None) as batch_op:
         batch_op.drop_index("ix_history_entity")
         batch_op.drop_index(batch_op.f("ix_history_actor_agent_id"))
@@ -759,6 +946,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_agent_id"))
 
     op.drop_table("api_keys")
+    op.drop_table("mailboxes")
     with op.batch_alter_table("field_values", schema=None) as batch_op:
         batch_op.drop_index("ix_field_values_lookup")
         batch_op.drop_index("ix_field_values_entity")
