@@ -31,7 +31,19 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Prague"
     host: str = "127.0.0.1"
     port: int = 8000
-    smtp_port: int = 2525
+    smtp_host: str = Field(default="", description="Address the SMTP listener binds; default: LINKA_HOST")
+    smtp_port: int = Field(
+        default=2525, ge=0, le=65535, description="Port of the SMTP listener `linka serve` starts"
+    )
+    smtp_hostname: str = Field(
+        default="", description="Name the SMTP listener greets with; default: the machine's"
+    )
+    smtp_max_bytes: int = Field(
+        default=40 * 1024 * 1024,
+        ge=1024,
+        le=2**31 - 1,
+        description="Largest email the SMTP listener and the pipe accept, in bytes (552 above it)",
+    )
     session_max_age: int = Field(default=14 * 24 * 3600, description="Seconds a login lasts")
     cookie_secure: bool | None = Field(
         default=None, description="Secure cookies; default: on when base_url is https"

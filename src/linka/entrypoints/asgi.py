@@ -27,6 +27,7 @@ from linka.entrypoints.api.openapi import finish_openapi
 from linka.entrypoints.health import health_routes
 from linka.entrypoints.runtime import Runtime, build_runtime
 from linka.entrypoints.session_backend import LinkaSessionConfig
+from linka.entrypoints.smtp.listener import start_smtp_listener
 from linka.entrypoints.worker.runner import run_worker
 
 SESSION_COOKIE = "linka_session"
@@ -35,10 +36,15 @@ CSRF_HEADER = "x-csrf-token"
 
 
 RUN_WORKER_ENV = "LINKA_RUN_WORKER"  # set by `linka serve`, not a user setting
+RUN_SMTP_ENV = "LINKA_RUN_SMTP"  # likewise
 
 
 def create_app(
-    settings: Settings | None = None, runtime: Runtime | None = None, *, run_worker: bool = False
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    run_worker: bool = False,
+    run_smtp: bool = False,
 ) -> Litestar:
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or build_runtime(settings)
@@ -78,7 +84,10 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         state=State({"runtime": runtime}),
-        lifespan=[worker_lifespan(runtime)] if run_worker else [],
+        lifespan=[
+            *([worker_lifespan(runtime)] if run_worker else []),
+            *([smtp_lifespan(runtime)] if run_smtp else []),
+        ],
         on_shutdown=[runtime.close],
         logging_config=None,
         debug=False,
@@ -92,7 +101,10 @@ def app_from_environment() -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # /readyz asks Alembic for the current revision on every probe; its INFO lines would flood the log.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return create_app(run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1")
+    return create_app(
+        run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1",
+        run_smtp=os.environ.get(RUN_SMTP_ENV, "0") == "1",
+    )
 
 
 def worker_lifespan(runtime: Runtime) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -107,5 +119,22 @@ def worker_lifespan(runtime: Runtime) -> Callable[[Litestar], AbstractAsyncConte
         finally:
             stop.set()
             await task
+
+    return lifespan
+
+
+def smtp_lifespan(runtime: Runtime) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Runs the SMTP listener beside the server for as long as the app lives."""
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        settings = runtime.settings
+        listener = await start_smtp_listener(
+            runtime, host=settings.smtp_host or settings.host, port=settings.smtp_port
+        )
+        try:
+            yield
+        finally:
+            await listener.close()
 
     return lifespan

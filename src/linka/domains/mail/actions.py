@@ -105,7 +105,7 @@ async def queue_ticket_mail(
     kind: str,
     ticket_id: int,
     department_id: int,
-    group_id: int,
+    group_id: int | None,
     to_address: str,
     to_name: str = "",
     cc: Sequence[str] = (),

@@ -12,7 +12,7 @@ from linka.core.errors import NotFound
 from linka.core.pagination import check_limit, decode_cursor, encode_cursor
 from linka.core.permissions import Actor, Permission, require
 from linka.domains.accounts import queries as accounts_queries
-from linka.domains.mail.models import DeadLetter, Mailbox, MailboxAddress, OutgoingMail
+from linka.domains.mail.models import DeadLetter, InboundEmail, Mailbox, MailboxAddress, OutgoingMail
 from linka.domains.mail.schemas import (
     AckTemplate,
     DeadLetterOut,
@@ -39,7 +39,7 @@ async def active_mailbox_for_addresses(session: AsyncSession, addresses: Iterabl
         .join(Mailbox, Mailbox.id == MailboxAddress.mailbox_id)
         .where(MailboxAddress.address.in_(wanted), Mailbox.is_active.is_(True))
     )
-    by_address: dict[str, Mailbox] = dict(rows.tuples())
+    by_address: dict[str, Mailbox] = {str(address): mailbox for address, mailbox in rows.all()}
     return next((by_address[a] for a in wanted if a in by_address), None)
 
 
@@ -98,7 +98,7 @@ async def _counts(session: AsyncSession, mailbox_ids: Sequence[int]) -> dict[tup
         .where(DeadLetter.mailbox_id.in_(mailbox_ids), DeadLetter.status == "pending")
         .group_by(DeadLetter.mailbox_id)
     )
-    for mailbox_id, count in letters.tuples():
+    for mailbox_id, count in letters.all():
         counts[(int(mailbox_id or 0), "dead")] = int(count)
     mail = await session.execute(
         select(OutgoingMail.mailbox_id, OutgoingMail.delivery_status, func.count())
@@ -107,7 +107,7 @@ async def _counts(session: AsyncSession, mailbox_ids: Sequence[int]) -> dict[tup
         )
         .group_by(OutgoingMail.mailbox_id, OutgoingMail.delivery_status)
     )
-    for mailbox_id, status, count in mail.tuples():
+    for mailbox_id, status, count in mail.all():
         counts[(int(mailbox_id or 0), str(status))] = int(count)
     return counts
 
@@ -146,7 +146,7 @@ async def mailbox_outs(session: AsyncSession, mailboxes: Sequence[Mailbox]) -> l
             .where(MailboxAddress.mailbox_id.in_(ids))
             .order_by(MailboxAddress.address)
         )
-        for mailbox_id, address in rows.tuples():
+        for mailbox_id, address in rows.all():
             addresses[int(mailbox_id)].append(str(address))
     departments = await accounts_queries.public_ids_of_departments(
         session, [m.department_id for m in mailboxes]
@@ -232,7 +232,7 @@ async def dead_letter_outs(session: AsyncSession, letters: Sequence[DeadLetter])
     publics: dict[int, str] = {}
     if mailbox_ids:
         rows = await session.execute(select(Mailbox.id, Mailbox.public_id).where(Mailbox.id.in_(mailbox_ids)))
-        publics = {int(i): str(p) for i, p in rows.tuples()}
+        publics = {int(i): str(p) for i, p in rows.all()}
     codes = await tickets_queries.codes_of_tickets(
         session, {dl.ticket_id for dl in letters if dl.ticket_id is not None}
     )
@@ -326,3 +326,24 @@ async def deliveries_of_groups(
         assert mail.group_id is not None
         found.setdefault(mail.group_id, []).append(delivery_out(mail))
     return found
+
+
+# ---- originals ------------------------------------------------------------------------------------
+
+
+async def original_of_group(session: AsyncSession, group_id: int) -> InboundEmail:
+    """The raw original of an email thread entry (the caller checked the ticket is visible)."""
+    found = await session.execute(select(InboundEmail).where(InboundEmail.group_id == group_id))
+    original = found.scalar_one_or_none()
+    if original is None:
+        raise NotFound("original email")
+    return original
+
+
+async def raw_hashes_of_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> list[str]:
+    """Blob hashes of the originals of these tickets' emails (a purge sweeps them)."""
+    ids = list(set(ticket_ids))
+    if not ids:
+        return []
+    rows = await session.execute(select(InboundEmail.raw_sha256).where(InboundEmail.ticket_id.in_(ids)))
+    return sorted({str(sha) for sha in rows.scalars()})

@@ -132,4 +132,4 @@ async def codes_of_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> 
     if not ids:
         return {}
     rows = await session.execute(select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids)))
-    return {int(ticket_id): str(code) for ticket_id, code in rows.tuples()}
+    return {int(ticket_id): str(code) for ticket_id, code in rows.all()}

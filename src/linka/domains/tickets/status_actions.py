@@ -13,6 +13,7 @@ from linka.core.errors import Conflict, Forbidden, Invalid
 from linka.core.permissions import Permission, require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.fields import actions as fields_actions
+from linka.domains.mail import queries as mail_queries
 from linka.domains.tickets import queries, thread_actions, thread_queries
 from linka.domains.tickets.events import TicketsPurged
 from linka.domains.tickets.models import Ticket
@@ -136,6 +137,8 @@ async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> Purged:
     merged = select(Ticket.id).where(Ticket.merged_into_id.in_(ids))
     ids += [int(ticket_id) for ticket_id in (await uow.session.execute(merged)).scalars()]
     blob_hashes = await thread_queries.blob_hashes_of_tickets(uow.session, ids)
+    # The original .eml files of the tickets' emails go too.
+    blob_hashes += await mail_queries.raw_hashes_of_tickets(uow.session, ids)
     await uow.forget_history("ticket", ids)
     await fields_actions.delete_values(uow, entity="ticket", entity_ids=ids)  # no foreign key to cascade
     await uow.session.execute(

@@ -55,6 +55,8 @@ _CHANNEL_OF = {
 }
 FORM_FIELD_MAX = 200
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
+# A customer writing to a ticket in these starts a new one linked to it (the old one stays as it is).
+STARTS_FOLLOW_UP = frozenset({Status.CLOSED, Status.SPAM, Status.DELETED})
 
 
 def sanitise_html(html: str) -> str:
@@ -382,11 +384,15 @@ async def add_customer_message(
     attachments: Sequence[NewAttachment] = (),
     form_fields: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     email_message_id: str | None = None,
+    author_contact_id: int | None = None,
+    reopen: bool = True,
 ) -> Posted:
     """A message from the customer (email, chat, call; or a forward reply from whoever got a forward).
-    Answered, postponed and resolved tickets reopen; a closed ticket stays as it is and the message
-    starts a new ticket linked to it (`follow_up_of_id`). A Message-ID seen before is not recorded
-    twice (a redelivered email). Files must already be in the blob store."""
+    Answered, postponed and resolved tickets reopen (unless `reopen` is off: an auto-reply, suspected
+    spam); a closed, spam or deleted ticket stays as it is and the message starts a new ticket linked
+    to it (`follow_up_of_id`). A Message-ID seen before is not recorded twice (a redelivered email).
+    `author_contact_id` names who wrote when it is not the ticket's contact (a colleague in copy).
+    Files must already be in the blob store."""
     require_write(uow.actor)
     kind = GroupKind(kind)
     if kind not in CUSTOMER_KINDS:
@@ -406,7 +412,7 @@ async def add_customer_message(
     fields = list(form_fields.items()) if isinstance(form_fields, Mapping) else list(form_fields or ())
     if len(attachments) > MAX_ATTACHMENTS:
         raise Invalid("attachments", f"at most {MAX_ATTACHMENTS} files")
-    follow_up = Status(ticket.status) is Status.CLOSED
+    follow_up = Status(ticket.status) in STARTS_FOLLOW_UP
     if follow_up:
         ticket = await create_ticket(
             uow,
@@ -433,18 +439,19 @@ async def add_customer_message(
         for label, value in fields
     ]
     from_customer = kind is not GroupKind.FORWARD_REPLY
+    author = author_contact_id if author_contact_id is not None else ticket.contact_id
     group = await _add_group(
         uow,
         ticket,
         kind,
         [*parts, *_file_parts(files)],
         is_internal=False,
-        author_contact_id=ticket.contact_id if from_customer else None,
+        author_contact_id=author if from_customer else None,
         subject=ticket.subject,
         email_message_id=message_id,
         history={"attachments": [file.public_id for file in files]},
     )
-    if Status(ticket.status) in REOPENED_BY_CUSTOMER:
+    if reopen and Status(ticket.status) in REOPENED_BY_CUSTOMER:
         change_status(uow, ticket, Status.OPEN)
     if from_customer:
         ticket.last_customer_message_at = uow.now

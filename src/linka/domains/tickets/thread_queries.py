@@ -17,6 +17,7 @@ from linka.core.pagination import check_limit, decode_cursor, encode_cursor
 from linka.core.permissions import Actor
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.contacts import queries as contacts_queries
+from linka.domains.mail import queries as mail_queries
 from linka.domains.tickets import queries
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
@@ -74,8 +75,9 @@ def _typed_cursor(values: list[Any] | None) -> tuple[datetime, int] | None:
 
 
 async def group_outs(session: AsyncSession, groups: Sequence[MessageGroup]) -> list[GroupOut]:
-    """Groups as the API shows them, with messages, files and authors: four queries, whatever the
-    number of groups (messages, attachments, agents, contacts)."""
+    """Groups as the API shows them, with messages, files, authors and the delivery status of their
+    mails: five queries, whatever the number of groups (messages, attachments, agents, contacts,
+    outgoing mail)."""
     if not groups:
         return []
     group_ids = [group.id for group in groups]
@@ -98,6 +100,7 @@ async def group_outs(session: AsyncSession, groups: Sequence[MessageGroup]) -> l
     contacts = await contacts_queries.contact_summaries(
         session, [group.author_contact_id for group in groups if group.author_contact_id is not None]
     )
+    deliveries = await mail_queries.deliveries_of_groups(session, group_ids)
     result = []
     for group in groups:
         author = AuthorOut(name="Linka")
@@ -128,6 +131,7 @@ async def group_outs(session: AsyncSession, groups: Sequence[MessageGroup]) -> l
                     )
                     for message in messages.get(group.id, [])
                 ],
+                deliveries=deliveries.get(group.id, []),
             )
         )
     return result
@@ -200,6 +204,21 @@ async def email_thread_of_ticket(session: AsyncSession, ticket_id: int) -> tuple
         .order_by(MessageGroup.created_at.desc(), MessageGroup.id.desc())
         .limit(20)
     )
-    found = [(str(kind), str(message_id)) for kind, message_id in rows.tuples()]
+    found = [(str(kind), str(message_id)) for kind, message_id in rows.all()]
     incoming = next((mid for kind, mid in found if kind == GroupKind.INCOMING_EMAIL.value), None)
     return incoming, [mid for _, mid in reversed(found)]
+
+
+async def email_in_threads(session: AsyncSession, message_ids: Sequence[str]) -> tuple[str, GroupKind] | None:
+    """(ticket code, group kind) of the thread entry with one of these email Message-IDs (the first of
+    them found, in the order given: callers put the most specific first)."""
+    wanted = [mid for mid in dict.fromkeys(message_ids) if mid][:50]
+    if not wanted:
+        return None
+    rows = await session.execute(
+        select(MessageGroup.email_message_id, Ticket.code, MessageGroup.kind)
+        .join(Ticket, Ticket.id == MessageGroup.ticket_id)
+        .where(MessageGroup.email_message_id.in_(wanted))
+    )
+    found = {str(mid): (str(code), GroupKind(kind)) for mid, code, kind in rows.all()}
+    return next((found[mid] for mid in wanted if mid in found), None)

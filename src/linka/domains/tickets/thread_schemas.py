@@ -14,6 +14,7 @@ from typing import Annotated
 import msgspec
 
 from linka.domains.accounts.schemas import Email, Input
+from linka.domains.mail.schemas import DeliveryOut
 
 
 class GroupKind(StrEnum):
@@ -148,6 +149,8 @@ class GroupOut(msgspec.Struct, kw_only=True):
     author: AuthorOut
     created_at: datetime
     messages: list[MessageOut]
+    # An outgoing email or forward: how its mails are doing (one per forwarded-to address).
+    deliveries: list[DeliveryOut] = msgspec.field(default_factory=list)
 
 
 class ThreadPage(msgspec.Struct, kw_only=True):

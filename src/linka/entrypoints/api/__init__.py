@@ -8,8 +8,10 @@ from linka.entrypoints.api import (
     companies,
     contacts,
     custom_fields,
+    dead_letters,
     departments,
     invitations,
+    mailboxes,
     me,
     passwords,
     roles,
@@ -49,5 +51,7 @@ api_router = Router(
         *ticket_fields.routes,
         *ticket_statuses.routes,
         *custom_fields.routes,
+        *mailboxes.routes,
+        *dead_letters.routes,
     ],
 )

@@ -8,7 +8,7 @@ import click
 import uvicorn
 
 from linka.config import Settings
-from linka.entrypoints.asgi import RUN_WORKER_ENV
+from linka.entrypoints.asgi import RUN_SMTP_ENV, RUN_WORKER_ENV
 from linka.entrypoints.cli.common import load_settings, prepare_data_dir, require_migrated
 
 APP_FACTORY = "linka.entrypoints.asgi:app_from_environment"
@@ -32,9 +32,14 @@ def refuse_unless_ready(settings: Settings) -> None:
     "`linka worker` processes.",
 )
 @click.option(
+    "--no-smtp",
+    is_flag=True,
+    help="Do not start the SMTP listener (mail then comes by IMAP polling or `linka mail deliver`).",
+)
+@click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="uvicorn processes."
 )
-def serve(host: str | None, port: int | None, no_worker: bool, workers: int) -> None:
+def serve(host: str | None, port: int | None, no_worker: bool, no_smtp: bool, workers: int) -> None:
     """Run the web server (API, health checks)."""
     settings = load_settings()
     prepare_data_dir(settings)
@@ -48,6 +53,10 @@ def serve(host: str | None, port: int | None, no_worker: bool, workers: int) -> 
         click.echo(f"public URL (LINKA_BASE_URL): {settings.base_url}")
     # The app factory reads this: every server process also runs the worker unless told not to.
     os.environ[RUN_WORKER_ENV] = "0" if no_worker else "1"
+    os.environ[RUN_SMTP_ENV] = "0" if no_smtp else "1"
+    if not no_smtp:
+        smtp_host = settings.smtp_host or host
+        click.echo(f"SMTP listener on {smtp_host}:{settings.smtp_port} (mail for the mailboxes' addresses)")
     uvicorn.run(
         APP_FACTORY,
         factory=True,

@@ -1,0 +1,1 @@
+"""The SMTP listener: push intake for mail servers that forward customers' mail to Linka."""
