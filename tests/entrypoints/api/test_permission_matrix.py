@@ -24,6 +24,7 @@ from linka.core.permissions import Origin, system_actor
 from linka.core.uow import unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts import credentials, role_actions
+from linka.domains.mail.schemas import ImapIn
 from linka.domains.tickets import actions as tickets
 from linka.domains.tickets import status_changes
 from linka.domains.tickets.models import SavedView
@@ -294,6 +295,30 @@ MATRIX: list[Row] = [
         files={"file": ("note.txt", b"hello", "text/plain")},
     ),
     Row("GET", "/attachments/{attachment}", expect(200, 200, 200, 404, 401, 200)),
+    # The email channel: mailboxes and dead letters are manage_channels' (admins); an email's original
+    # is for whoever sees its ticket (a Support ticket: Kamila sees none).
+    Row("GET", "/mailboxes", expect(200, 200, 403, 403, 401, 200), absent=(("agent", "mb_"),)),
+    Row(
+        "POST",
+        "/mailboxes",
+        expect(201, 201, 403, 403, 401, 403),
+        {"name": "Billing", "address": "billing@linka.test", "department_id": "{support}"},
+    ),
+    Row("GET", "/mailboxes/{mailbox}", expect(200, 200, 403, 403, 401, 200)),
+    Row("PATCH", "/mailboxes/{mailbox}", expect(200, 200, 403, 403, 401, 403), {"sender_name": "Podpora"}),
+    Row("DELETE", "/mailboxes/{mailbox}", expect(204, 204, 403, 403, 401, 403)),
+    Row(
+        "POST",
+        "/mailboxes/{mailbox}/backfill",
+        expect(201, 201, 403, 403, 401, 403),
+        {"since": "2026-01-01T00:00:00Z"},
+    ),
+    Row("GET", "/dead-letters", expect(200, 200, 403, 403, 401, 200)),
+    Row("GET", "/dead-letters/{dead_letter}", expect(200, 200, 403, 403, 401, 200)),
+    Row("GET", "/dead-letters/{dead_letter}/raw", expect(200, 200, 403, 403, 401, 200)),
+    Row("POST", "/dead-letters/{dead_letter}/retry", expect(201, 201, 403, 403, 401, 403)),
+    Row("DELETE", "/dead-letters/{dead_letter}", expect(204, 204, 403, 403, 401, 403)),
+    Row("GET", "/tickets/{mail_ticket}/thread/{mail_group}/original", expect(200, 200, 200, 404, 401, 200)),
 ]
 
 
@@ -386,6 +411,27 @@ async def _prepare_thread(client: AppClient, personas: Personas) -> dict[str, st
     return {"attachment": attachment.public_id}
 
 
+async def _prepare_mail(client: AppClient, personas: Personas) -> dict[str, str]:
+    """A Support mailbox (with IMAP settings), an email that made a ticket, and a dead letter."""
+    from linka.domains.mail.intake import take_in_mail
+    from linka.domains.tickets.thread_models import MessageGroup
+    from tests.mail_helpers import add_mailbox, build_mail, rows
+
+    runtime = client.app.state.runtime
+    mailbox = await add_mailbox(
+        runtime, personas, auto_ack=False, imap=ImapIn(host="imap.linka.test", username="support")
+    )
+    received = await take_in_mail(runtime, build_mail(subject="Original"), source="smtp")
+    letter = await take_in_mail(runtime, b"not an email", source="smtp")
+    [group] = await rows(runtime.db, MessageGroup, MessageGroup.subject == "Original")
+    return {
+        "mailbox": mailbox.public_id,
+        "mail_ticket": received.ticket_code or "",
+        "mail_group": group.public_id,
+        "dead_letter": letter.dead_letter_id or "",
+    }
+
+
 async def _own_key_id(db: Database, agent_id: int) -> str:
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
         key, _ = await credentials.create_api_key(uow, agent_id=agent_id, name="to revoke", scopes=["read"])
@@ -444,6 +490,8 @@ async def test_matrix(row: Row, actor: str, db: Database, personas: Personas, cl
         "tomorrow": (clock.now() + timedelta(days=1)).isoformat(),
     }
     values.update(await _prepare_thread(client, personas))
+    if "{mailbox}" in row.path or "{dead_letter}" in row.path or "{mail_ticket}" in row.path:
+        values.update(await _prepare_mail(client, personas))
     path = "/api/v1" + row.path.format(**values)
     body = _fill(row.body, values)
     if row.files is not None:

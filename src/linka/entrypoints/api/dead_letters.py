@@ -47,7 +47,9 @@ async def list_dead_letters(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
     mailbox_id: Annotated[str | None, Parameter(max_length=24, description="`mb_…`")] = None,
-    status: Literal["pending", "retried", "all"] = "pending",
+    status: Annotated[
+        Literal["pending", "retried", "all"], Parameter(description="which dead letters (default: pending)")
+    ] = "pending",
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> DeadLetterPage:
