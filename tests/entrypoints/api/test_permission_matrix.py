@@ -24,6 +24,7 @@ from linka.core.permissions import Origin, system_actor
 from linka.core.uow import unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts import credentials, role_actions
+from linka.domains.mail import actions as mail_actions
 from linka.domains.mail.schemas import ImapIn
 from linka.domains.tickets import actions as tickets
 from linka.domains.tickets import status_changes
@@ -319,6 +320,8 @@ MATRIX: list[Row] = [
     Row("POST", "/dead-letters/{dead_letter}/retry", expect(201, 201, 403, 403, 401, 403)),
     Row("DELETE", "/dead-letters/{dead_letter}", expect(204, 204, 403, 403, 401, 403)),
     Row("GET", "/tickets/{mail_ticket}/thread/{mail_group}/original", expect(200, 200, 200, 404, 401, 200)),
+    Row("GET", "/tickets/{ticket}/deliveries", expect(200, 200, 200, 404, 401, 200)),
+    Row("POST", "/outgoing-mail/{outgoing_mail}/retry", expect(200, 200, 200, 404, 401, 403)),
 ]
 
 
@@ -402,13 +405,23 @@ async def _prepare_thread(client: AppClient, personas: Personas) -> dict[str, st
     blob = await runtime.blobs.put_bytes(b"%PDF-1.4 invoice")
     code = personas.ticket_codes["karel"]
     async with runtime.uow(system_actor(Origin.MAIL)) as uow:
-        await thread_actions.add_customer_message(uow, code=code, text="Tiskárna hlásí chybu 49.")
+        posted = await thread_actions.add_customer_message(uow, code=code, text="Tiskárna hlásí chybu 49.")
+        mail = await mail_actions.queue_ticket_mail(
+            uow,
+            kind="reply",
+            ticket_id=posted.ticket.id,
+            department_id=posted.ticket.department_id,
+            group_id=posted.group.id,
+            to_address="karel@acme.test",
+            subject="Re",
+            text="x",
+        )
         attachment = await thread_files.add_attachment(
             uow,
             code=code,
             file=NewAttachment(sha256=blob.sha256, size=blob.size, filename="faktura.pdf"),
         )
-    return {"attachment": attachment.public_id}
+    return {"attachment": attachment.public_id, "outgoing_mail": str(mail.id)}
 
 
 async def _prepare_mail(client: AppClient, personas: Personas) -> dict[str, str]:

@@ -13,6 +13,7 @@ from linka.entrypoints.api import (
     invitations,
     mailboxes,
     me,
+    outgoing_mail,
     passwords,
     roles,
     session,
@@ -53,5 +54,6 @@ api_router = Router(
         *custom_fields.routes,
         *mailboxes.routes,
         *dead_letters.routes,
+        *outgoing_mail.routes,
     ],
 )

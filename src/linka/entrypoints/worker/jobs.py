@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from linka.core.permissions import Origin, system_actor
 from linka.domains.tickets import settings as ticket_settings
 from linka.domains.tickets import status_actions
+from linka.entrypoints.mailin import imap_poll
 from linka.entrypoints.runtime import Runtime
+from linka.entrypoints.worker import mail_delivery
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,22 @@ async def close_resolved(runtime: Runtime) -> int:
         return len(await status_actions.close_resolved_tickets(uow, after_days=days))
 
 
+async def deliver_mail(runtime: Runtime) -> int:
+    """Send the outgoing mail that is due (worker/mail_delivery.py)."""
+    return await mail_delivery.deliver_mail(runtime)
+
+
+async def poll_mailboxes(runtime: Runtime) -> int:
+    """Fetch the mail of the mailboxes due for IMAP polling (mailin/imap_poll.py); each mailbox keeps
+    its own interval and backoff, so this job only needs to look often."""
+    return await imap_poll.poll_due_mailboxes(runtime)
+
+
 def scheduled_jobs(runtime: Runtime) -> list[Job]:
     poll = runtime.settings.worker_poll_seconds
     return [
         Job("wake postponed tickets", poll, wake_postponed),
         Job("close resolved tickets", max(poll, 300.0), close_resolved),
+        Job("deliver mail", min(poll, 5.0), deliver_mail),
+        Job("poll mailboxes", min(poll, 10.0), poll_mailboxes),
     ]
