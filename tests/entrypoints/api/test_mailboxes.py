@@ -30,7 +30,9 @@ def mailbox_body(personas: Personas, **extra: Any) -> dict[str, Any]:
 
 
 async def test_passwords_go_in_and_never_come_out(client: AppClient, personas: Personas) -> None:
-    created = await client.post("/api/v1/mailboxes", json=mailbox_body(personas), headers=bearer(personas.admin))
+    created = await client.post(
+        "/api/v1/mailboxes", json=mailbox_body(personas), headers=bearer(personas.admin)
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["address"] == "support@linka.test"
@@ -69,7 +71,9 @@ async def test_an_address_belongs_to_one_mailbox(client: AppClient, personas: Pe
         headers=bearer(personas.admin),
     )
     assert clash.status_code == 409
-    assert clash.json()["error"]["fields"] == {"aliases": "help@linka.test already belongs to another mailbox"}
+    assert clash.json()["error"]["fields"] == {
+        "aliases": "help@linka.test already belongs to another mailbox"
+    }
 
 
 async def test_bad_settings_name_the_field(client: AppClient, personas: Personas) -> None:
@@ -78,13 +82,17 @@ async def test_bad_settings_name_the_field(client: AppClient, personas: Personas
     assert refused.status_code == 422
     assert "imap.move_folder" in refused.json()["error"]["fields"]
     unknown = await client.post(
-        "/api/v1/mailboxes", json=mailbox_body(personas, department_id="dp_nope"), headers=bearer(personas.admin)
+        "/api/v1/mailboxes",
+        json=mailbox_body(personas, department_id="dp_nope"),
+        headers=bearer(personas.admin),
     )
     assert unknown.status_code == 422
     assert "department_id" in unknown.json()["error"]["fields"]
 
 
-async def test_health_counts_dead_letters_and_shows_fetch_errors(client: AppClient, personas: Personas) -> None:
+async def test_health_counts_dead_letters_and_shows_fetch_errors(
+    client: AppClient, personas: Personas
+) -> None:
     from linka.core.permissions import Origin, system_actor
     from linka.domains.mail import mailbox_actions
 
@@ -92,7 +100,9 @@ async def test_health_counts_dead_letters_and_shows_fetch_errors(client: AppClie
         await client.post("/api/v1/mailboxes", json=mailbox_body(personas), headers=bearer(personas.admin))
     ).json()
     runtime = client.app.state.runtime
-    await take_in_mail(runtime, b"not a message", source="imap", mailbox_id=(await rows(runtime.db, Mailbox))[0].id)
+    await take_in_mail(
+        runtime, b"not a message", source="imap", mailbox_id=(await rows(runtime.db, Mailbox))[0].id
+    )
     async with runtime.uow(system_actor(Origin.MAIL)) as uow:
         await mailbox_actions.record_fetch_failure(
             uow, mailbox_id=(await rows(runtime.db, Mailbox))[0].id, error="LOGIN failed: bad password"
@@ -114,7 +124,9 @@ async def test_dead_letters_are_read_downloaded_retried_and_discarded(
     held = await take_in_mail(runtime, raw, source="smtp", envelope_from="jana@customer.test")
     letter_id = held.dead_letter_id
     listed = (await client.get("/api/v1/dead-letters", headers=bearer(personas.admin))).json()["items"]
-    assert [(dl["id"], dl["reason"], dl["subject"]) for dl in listed] == [(letter_id, "no_mailbox", "Faktura")]
+    assert [(dl["id"], dl["reason"], dl["subject"]) for dl in listed] == [
+        (letter_id, "no_mailbox", "Faktura")
+    ]
     download = await client.get(f"/api/v1/dead-letters/{letter_id}/raw", headers=bearer(personas.admin))
     assert download.status_code == 200
     assert download.content == raw
@@ -136,12 +148,16 @@ async def test_dead_letters_are_read_downloaded_retried_and_discarded(
 
     gone = await take_in_mail(runtime, b"garbage", source="smtp")
     [kept] = await rows(runtime.db, DeadLetter, DeadLetter.public_id == gone.dead_letter_id)
-    removed = await client.delete(f"/api/v1/dead-letters/{gone.dead_letter_id}", headers=bearer(personas.admin))
+    removed = await client.delete(
+        f"/api/v1/dead-letters/{gone.dead_letter_id}", headers=bearer(personas.admin)
+    )
     assert removed.status_code == 204
     assert not runtime.blobs.exists(kept.raw_sha256)
 
 
-async def test_the_original_eml_is_there_for_who_sees_the_ticket(client: AppClient, personas: Personas) -> None:
+async def test_the_original_eml_is_there_for_who_sees_the_ticket(
+    client: AppClient, personas: Personas
+) -> None:
     runtime = client.app.state.runtime
     await client.post("/api/v1/mailboxes", json=mailbox_body(personas), headers=bearer(personas.admin))
     raw = build_mail(subject="Printer again")
