@@ -103,7 +103,7 @@ def auto_reply_reason(message: Message) -> str | None:
         return "mailing list"
     if _content_type(message) == "multipart/report":
         return "delivery or read report"
-    if _first(message, "return-path") == "<>":
+    if "".join(_first(message, "return-path").split()) == "<>":
         return "null return path"
     subject = (first_text(message, "subject") or "").lower().lstrip("[( ")
     for phrase in _OUT_OF_OFFICE:
@@ -293,9 +293,7 @@ def _non_standard_bounce(message: Message, parts: list[Message]) -> Bounce:
     if not recipients:
         # Prose such as "Your message wasn't delivered to x@y": trust addresses the original was sent to.
         mentioned = set(bare_addresses(report))
-        recipients = [a for a in _original_recipients(parts) if a in mentioned] or [
-            a for a in mentioned if a not in own
-        ]
+        recipients = [a for a in _original_recipients(parts) if a in mentioned] or sorted(mentioned - own)
     status_match = _STATUS.search(report)
     code_match = _SMTP_CODE.search(report)
     if status_match:

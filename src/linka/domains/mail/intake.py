@@ -347,6 +347,9 @@ async def _take_in_bounce(uow: UnitOfWork, parsed: ParsedMail) -> Received:
     bounce = parsed.bounce
     assert bounce is not None
     reason = f"bounced: {bounce.status} {bounce.diagnostic}".strip()
+    if not bounce.permanent:
+        # A delay report (4.x.x): the mail server is still trying; nothing has failed yet.
+        return Received(outcome="ignored", detail=f"delivery delayed: {bounce.status}")
     mail = None
     if bounce.original_message_id is not None:
         mail = await delivery_actions.mark_bounced(
