@@ -150,16 +150,24 @@ async def _take_in(
     try:
         files, skipped = await _store_attachments(services.blobs, parsed.attachments)
         kept = [file.sha256 for file in files]
-        async with services.uow(system_actor(Origin.MAIL)) as uow:
-            return await _take_in_parsed(
-                uow,
-                parsed,
-                letter,
-                files=files,
-                skipped=skipped,
-                recipients=recipients,
-                bypass_flood_guard=bypass_flood_guard,
-            )
+        for attempt in (1, 2):
+            try:
+                async with services.uow(system_actor(Origin.MAIL)) as uow:
+                    return await _take_in_parsed(
+                        uow,
+                        parsed,
+                        letter,
+                        files=files,
+                        skipped=skipped,
+                        recipients=recipients,
+                        bypass_flood_guard=bypass_flood_guard,
+                    )
+            except Conflict:
+                # Another message from the same new sender committed its contact first: once more,
+                # now finding that contact.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
     except _TEMPORARY:
         await _sweep(services, kept)
         raise

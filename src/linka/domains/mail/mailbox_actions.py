@@ -272,6 +272,8 @@ async def start_backfill(uow: UnitOfWork, *, mailbox_id: str, since: datetime) -
     if since > uow.now:
         raise Invalid("since", "must not be in the future")
     mailbox.imap_backfill_since = since
+    # The poller reads the mark as the backfill's progress: start the backfill from the beginning.
+    mailbox.imap_last_uid = None
     mailbox.imap_next_poll_at = uow.now
     uow.history("mailbox", mailbox.id, "backfill_requested", after={"since": since})
     uow.record(MailboxChanged(mailbox_id=mailbox.id))
