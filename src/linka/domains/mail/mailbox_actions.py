@@ -11,12 +11,13 @@ from typing import Any
 from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, select, update
 
-from linka.core.errors import Conflict, Invalid, NotFound
+from linka.core.errors import Conflict, Invalid
 from linka.core.ids import public_id
 from linka.core.permissions import Permission, require, require_write
 from linka.core.sealing import Sealer
 from linka.core.uow import UnitOfWork
 from linka.domains.accounts import queries as accounts_queries
+from linka.domains.mail import queries
 from linka.domains.mail.events import MailboxChanged
 from linka.domains.mail.models import Mailbox, MailboxAddress
 from linka.domains.mail.schemas import (
@@ -185,12 +186,8 @@ async def _no_other_default(uow: UnitOfWork, mailbox: Mailbox) -> bool:
 
 
 async def mailbox_for_change(uow: UnitOfWork, mailbox_public_id: str) -> Mailbox:
-    _require_channel_admin(uow)
-    found = await uow.session.execute(select(Mailbox).where(Mailbox.public_id == mailbox_public_id))
-    mailbox = found.scalar_one_or_none()
-    if mailbox is None:
-        raise NotFound("mailbox")
-    return mailbox
+    require_write(uow.actor)
+    return await queries.mailbox_by_public_id(uow.session, uow.actor, mailbox_public_id)
 
 
 async def update_mailbox(
