@@ -36,6 +36,8 @@ class Permission(StrEnum):
     MANAGE_KNOWLEDGE_BASE = "manage_knowledge_base"
     REVIEW_QA = "review_qa"
     MANAGE_SETTINGS = "manage_settings"
+    # Department-wide and workspace-wide canned messages and predefined answers.
+    MANAGE_ANSWERS = "manage_answers"
     PURGE_DATA = "purge_data"
 
 
@@ -89,6 +91,8 @@ class Actor:
     scopes: frozenset[Scope] = frozenset({Scope.READ, Scope.WRITE})
     api_key_id: int | None = None
     language: str = "en"
+    timezone: str = "Europe/Prague"
+    availability: str = "offline"  # shown in the agent app's top bar
 
     @property
     def is_system(self) -> bool:

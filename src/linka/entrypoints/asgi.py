@@ -1,4 +1,5 @@
-"""The ASGI application: the REST API now; the agent UI, portal and sockets mount here as they arrive."""
+"""The ASGI application: the REST API, the agent web app and its static files; the portal and sockets
+mount here as they arrive."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ from linka.entrypoints.api.guards import RejectNulMiddleware
 from linka.entrypoints.api.openapi import finish_openapi
 from linka.entrypoints.health import health_routes
 from linka.entrypoints.runtime import Runtime, build_runtime
+from linka.entrypoints.security_headers import SecurityHeadersMiddleware
 from linka.entrypoints.session_backend import LinkaSessionConfig
 from linka.entrypoints.smtp.listener import start_smtp_listener
+from linka.entrypoints.web import static_router, web_router
+from linka.entrypoints.web.templating import template_config
 from linka.entrypoints.worker.runner import run_worker
 
 SESSION_COOKIE = "linka_session"
@@ -64,11 +68,12 @@ def create_app(
         cookie_secure=secure,
         cookie_httponly=False,  # the web app's JavaScript copies it into the header
         cookie_samesite="lax",
-        exclude=["/healthz", "/readyz"],
+        exclude=["/healthz", "/readyz", "/static/"],
     )
     app = Litestar(
-        route_handlers=[api_router, *health_routes],
+        route_handlers=[api_router, web_router, static_router, *health_routes],
         middleware=[
+            SecurityHeadersMiddleware,
             RejectNulMiddleware,
             sessions.middleware,
             DefineMiddleware(LinkaCSRFMiddleware, config=csrf),
@@ -83,6 +88,7 @@ def create_app(
             path="/api/v1/docs",
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        template_config=template_config(),
         state=State({"runtime": runtime}),
         lifespan=[
             *([worker_lifespan(runtime)] if run_worker else []),

@@ -65,6 +65,8 @@ async def build_actor(
         scopes=scopes,
         api_key_id=api_key_id,
         language=agent.language,
+        timezone=agent.timezone,
+        availability=agent.availability,
     )
 
 

@@ -159,3 +159,17 @@ class TicketSettings(Base):
     # Days after which resolved tickets close; None: LINKA_CLOSE_RESOLVED_AFTER_DAYS applies.
     close_resolved_after_days: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketRead(Base):
+    """When an agent last opened a ticket: the inbox marks tickets with activity since then as unread."""
+
+    __tablename__ = "ticket_reads"
+
+    agent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)

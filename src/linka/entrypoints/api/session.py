@@ -69,30 +69,48 @@ def sign_in(request: Request[Any, Any, Any], agent: Agent, **flags: Any) -> None
     "the session may only set it up (`two_factor_setup_required`).",
 )
 async def login(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> AgentOut | LoginChallengeOut:
+    step, agent = await sign_in_with_password(
+        request, email=data.email, password=data.password, totp_code=data.totp_code
+    )
+    if step is credentials.LoginStep.TWO_FACTOR:
+        return LoginChallengeOut(two_factor_required=True, two_factor_setup_required=False)
+    if step is credentials.LoginStep.TWO_FACTOR_SETUP:
+        return LoginChallengeOut(two_factor_required=True, two_factor_setup_required=True)
+    return AgentOut.from_model(agent)
+
+
+async def sign_in_with_password(
+    request: Request[Any, Any, Any], *, email: str, password: str, totp_code: str | None = None
+) -> tuple[credentials.LoginStep, Agent]:
+    """The first step of signing in, shared by the API and the agent app: rate limits, the password,
+    then a session that is complete, waits for the two-factor code, or may only set two-factor up."""
     runtime = runtime_of(request)
-    account = credentials.normalise_email(data.email)
+    account = credentials.normalise_email(email)
     await runtime.auth_limits.attempt(ip=client_ip(request), account=account)
     try:
         async with runtime.uow(system_actor(Origin.WEB)) as uow:
             result = await credentials.log_in_with_password(
-                uow, email=data.email, password=data.password, totp_code=data.totp_code
+                uow, email=email, password=password, totp_code=totp_code
             )
     except Unauthorized:
         await runtime.auth_limits.failed(account=account)
         raise
     if result.step is credentials.LoginStep.TWO_FACTOR:
         sign_in(request, result.agent, **{PENDING_TWO_FACTOR: True, "since": int(clock.now().timestamp())})
-        return LoginChallengeOut(two_factor_required=True, two_factor_setup_required=False)
-    if result.step is credentials.LoginStep.TWO_FACTOR_SETUP:
+    elif result.step is credentials.LoginStep.TWO_FACTOR_SETUP:
         sign_in(request, result.agent, **{TWO_FACTOR_SETUP: True})
-        return LoginChallengeOut(two_factor_required=True, two_factor_setup_required=True)
-    sign_in(request, result.agent)
-    return AgentOut.from_model(result.agent)
+    else:
+        sign_in(request, result.agent)
+    return result.step, result.agent
 
 
 @post("/auth/two-factor", tags=["auth"], summary="Second step of signing in: the two-factor code")
 async def two_factor_login(request: Request[Any, Any, Any], data: JSONBody[TwoFactorCodeIn]) -> AgentOut:
-    runtime = runtime_of(request)
+    return AgentOut.from_model(await sign_in_with_two_factor_code(request, data.code))
+
+
+def pending_two_factor_agent(request: Request[Any, Any, Any]) -> tuple[int, int] | None:
+    """(agent id, epoch) of a session whose password was right and whose code is still due, if recent."""
     session = dict(request.session) if "session" in request.scope and request.session else {}
     agent_id, epoch, since = session.get("agent_id"), session.get("epoch"), session.get("since")
     if (
@@ -102,19 +120,29 @@ async def two_factor_login(request: Request[Any, Any, Any], data: JSONBody[TwoFa
         or not isinstance(since, int)
         or clock.now().timestamp() - since > PENDING_TWO_FACTOR_SECONDS
     ):
+        return None
+    return agent_id, epoch
+
+
+async def sign_in_with_two_factor_code(request: Request[Any, Any, Any], code: str) -> Agent:
+    """The second step of signing in (shared by the API and the agent app)."""
+    runtime = runtime_of(request)
+    pending = pending_two_factor_agent(request)
+    if pending is None:
         raise Unauthorized("sign in with your email and password first")
+    agent_id, epoch = pending
     account = f"agent:{agent_id}"
     await runtime.auth_limits.attempt(ip=client_ip(request), account=account, kind=TWO_FACTOR_LIMIT_KIND)
     try:
         async with runtime.uow(system_actor(Origin.WEB)) as uow:
             agent = await credentials.complete_two_factor_login(
-                uow, agent_id=agent_id, epoch=epoch, code=data.code
+                uow, agent_id=agent_id, epoch=epoch, code=code
             )
     except Unauthorized:
         await runtime.auth_limits.failed(account=account, kind=TWO_FACTOR_LIMIT_KIND)
         raise
     sign_in(request, agent)
-    return AgentOut.from_model(agent)
+    return agent
 
 
 @post("/auth/logout", tags=["auth"], status_code=HTTP_204_NO_CONTENT, summary="End this session")

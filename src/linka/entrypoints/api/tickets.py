@@ -10,7 +10,7 @@ from litestar import Request, get, patch, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from linka.core.errors import Invalid, LinkaError
+from linka.core.errors import Invalid
 from linka.core.pagination import MAX_LIMIT
 from linka.core.permissions import require_write
 from linka.domains.accounts import queries as accounts_queries
@@ -29,6 +29,7 @@ from linka.domains.tickets import (
     view_queries,
 )
 from linka.domains.tickets import queries as ticket_queries
+from linka.domains.tickets.mass_actions import MassOperation, apply_to_tickets
 from linka.domains.tickets.schemas import (
     AssignIn,
     HistoryPage,
@@ -417,35 +418,20 @@ async def mass_action(
             department_id = await accounts_queries.department_id_for_field(
                 session, data.department, field="department"
             )
-    if data.action == "assign" and agent_id is None:
-        raise Invalid("agent", "assign needs an agent")
-    if data.action == "status" and data.status is None:
-        raise Invalid("status", "status needs a status")
-    if data.action == "priority" and data.priority is None:
-        raise Invalid("priority", "priority needs a priority")
-    results: list[MassResult] = []
-    for code in data.codes:
-        try:
-            async with runtime.uow(actor) as uow:
-                if data.action == "assign" and agent_id is not None:
-                    await routing_actions.assign_ticket(uow, code=code, agent_id=agent_id)
-                elif data.action == "unassign":
-                    await routing_actions.unassign_ticket(uow, code=code)
-                elif data.action == "transfer":
-                    await routing_actions.transfer_ticket(
-                        uow, code=code, department_id=department_id, agent_id=agent_id
-                    )
-                elif data.action == "status":
-                    await status_actions.set_ticket_status(uow, code=code, status=Status(str(data.status)))
-                elif data.action == "priority":
-                    await actions.update_ticket(
-                        uow, code=code, priority=Priority.from_text(str(data.priority))
-                    )
-            results.append(MassResult(code=code, ok=True))
-        except LinkaError as error:
-            results.append(
-                MassResult(code=code, ok=False, error=error_body(error.code, error.message, error.fields))
-            )
+    operation = MassOperation(
+        action=data.action,
+        agent_id=agent_id,
+        department_id=department_id,
+        status=Status(str(data.status)) if data.status is not None else None,
+        priority=Priority.from_text(str(data.priority)) if data.priority is not None else None,
+    )
+    outcome = await apply_to_tickets(lambda: runtime.uow(actor), data.codes, operation)
+    results = [
+        MassResult(code=code, ok=True)
+        if error is None
+        else MassResult(code=code, ok=False, error=error_body(error.code, error.message, error.fields))
+        for code, error in outcome
+    ]
     return MassOut(results=results)
 
 

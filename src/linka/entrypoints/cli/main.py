@@ -8,6 +8,7 @@ from linka import __version__
 from linka.entrypoints.cli.accounts import createowner
 from linka.entrypoints.cli.check import check
 from linka.entrypoints.cli.demo import demo
+from linka.entrypoints.cli.i18n import i18n
 from linka.entrypoints.cli.mail import mail
 from linka.entrypoints.cli.migrate import migrate
 from linka.entrypoints.cli.serve import serve
@@ -20,7 +21,7 @@ def cli() -> None:
     """Linka, an open-source helpdesk. Configuration comes from LINKA_… environment variables."""
 
 
-for command in (serve, worker, migrate, createowner, demo, check, mail):
+for command in (serve, worker, migrate, createowner, demo, check, mail, i18n):
     cli.add_command(command)
 
 

@@ -1,0 +1,183 @@
+/* Linka agent app: CSRF for htmx, the live connection, keyboard shortcuts, and the Alpine components
+   (registered by name: the app uses Alpine's CSP build, so templates hold no JavaScript expressions). */
+(function () {
+  "use strict";
+
+  const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  document.addEventListener("htmx:configRequest", (event) => {
+    event.detail.headers["x-csrf-token"] = csrf();
+  });
+
+  /* ---- the live connection: ticket changes, presence, notifications ---- */
+  const live = {
+    socket: null,
+    retry: 1000,
+    viewing: null,
+    typing: false,
+    connect() {
+      if (!document.body.classList.contains("app")) return;
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const socket = new WebSocket(`${scheme}://${location.host}/ws/agent`);
+      this.socket = socket;
+      socket.addEventListener("open", () => {
+        this.retry = 1000;
+        setStatus(true);
+        if (this.viewing) this.send({ type: "view", ticket: this.viewing, typing: this.typing });
+        // Anything may have changed while we were away: refresh what is live on the page.
+        document.body.dispatchEvent(new CustomEvent("linka:resync"));
+      });
+      socket.addEventListener("message", (event) => {
+        let message;
+        try { message = JSON.parse(event.data); } catch { return; }
+        handle(message);
+      });
+      socket.addEventListener("close", () => {
+        setStatus(false);
+        this.socket = null;
+        setTimeout(() => this.connect(), this.retry);
+        this.retry = Math.min(this.retry * 2, 15000);
+      });
+    },
+    send(message) {
+      if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    },
+    view(code) { this.viewing = code; this.send({ type: "view", ticket: code, typing: this.typing }); },
+    setTyping(value) {
+      if (this.typing === value) return;
+      this.typing = value;
+      if (this.viewing) this.send({ type: "view", ticket: this.viewing, typing: value });
+    },
+  };
+  window.linkaLive = live;
+
+  function setStatus(connected) {
+    const status = document.getElementById("live-status");
+    if (!status) return;
+    status.textContent = connected ? status.dataset.connectedText : status.dataset.offlineText;
+    status.classList.toggle("offline", !connected);
+    document.body.dataset.live = connected ? "connected" : "offline";
+  }
+
+  function handle(message) {
+    if (message.type === "tickets") {
+      document.body.dispatchEvent(new CustomEvent("linka:tickets", { detail: message }));
+      const page = document.querySelector("[data-ticket-code]");
+      if (page && message.codes.includes(page.dataset.ticketCode)) {
+        document.body.dispatchEvent(new CustomEvent("linka:this-ticket", { detail: message }));
+      }
+    } else if (message.type === "presence") {
+      renderPresence(message);
+    } else if (message.type === "notify") {
+      notify(message);
+    }
+  }
+
+  function renderPresence(message) {
+    const box = document.getElementById("presence");
+    if (!box || box.dataset.ticket !== message.ticket) return;
+    box.replaceChildren();
+    for (const agent of message.agents) {
+      const item = document.createElement("span");
+      item.className = "viewer" + (agent.typing ? " typing" : "");
+      item.dataset.agent = agent.id;
+      item.textContent = agent.typing
+        ? box.dataset.typingText.replace("%(name)s", agent.name)
+        : box.dataset.viewingText.replace("%(name)s", agent.name);
+      box.appendChild(item);
+    }
+  }
+
+  function notify(message) {
+    const area = document.getElementById("notifications");
+    if (!area) return;
+    const item = document.createElement("div");
+    item.className = "notification";
+    item.setAttribute("role", "status");
+    const link = document.createElement("a");
+    link.href = `/tickets/${message.ticket}`;
+    link.textContent = message.text;
+    item.appendChild(link);
+    area.appendChild(item);
+    setTimeout(() => item.remove(), 10000);
+    if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+      new Notification("Linka", { body: message.text });
+    }
+  }
+
+  /* ---- keyboard shortcuts (never while typing in a field) ---- */
+  function typingInField(target) {
+    return target.closest("input, textarea, select, [contenteditable=true]") !== null;
+  }
+
+  function click(selector) {
+    const element = document.querySelector(selector);
+    if (element) { element.click(); return true; }
+    return false;
+  }
+
+  function moveCursor(step) {
+    const rows = [...document.querySelectorAll("#ticket-list tbody tr[data-code]")];
+    if (!rows.length) return;
+    let index = rows.findIndex((row) => row.classList.contains("cursor"));
+    index = Math.max(0, Math.min(rows.length - 1, index + step));
+    rows.forEach((row) => row.classList.remove("cursor"));
+    rows[index].classList.add("cursor");
+    rows[index].querySelector(".subject a")?.focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.altKey || event.metaKey) return;
+    if ((event.ctrlKey) && event.key === "Enter") {
+      const form = event.target.closest("form[data-send-shortcut]");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (event.ctrlKey || typingInField(event.target)) return;
+    const keys = {
+      "/": () => { const search = document.querySelector('[data-shortcut="search"]'); search?.focus(); search?.select(); return !!search; },
+      "n": () => click('[data-shortcut="next"]'),
+      "r": () => click('[data-shortcut="reply"]'),
+      "i": () => click('[data-shortcut="note"]'),
+      "s": () => click('[data-shortcut="resolve"]'),
+      "j": () => { moveCursor(1); return true; },
+      "k": () => { moveCursor(-1); return true; },
+      "?": () => { document.getElementById("shortcut-help")?.showModal(); return true; },
+    };
+    const action = keys[event.key];
+    if (action && action()) event.preventDefault();
+  });
+
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-nav-toggle]");
+    if (toggle) {
+      const open = document.body.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", String(open));
+    }
+  });
+
+  /* ---- Alpine components ---- */
+  document.addEventListener("alpine:init", () => {
+    const Alpine = window.Alpine;
+
+    // The inbox's bulk selection: which rows are ticked, and the select-all box.
+    Alpine.data("bulkSelection", () => ({
+      count: 0,
+      init() { this.recount(); },
+      recount() { this.count = this.$root.querySelectorAll('input[name="codes"]:checked').length; },
+      toggleAll(event) {
+        const on = event.target.checked;
+        this.$root.querySelectorAll('input[name="codes"]').forEach((box) => { box.checked = on; });
+        this.recount();
+      },
+      get none() { return this.count === 0; },
+      get label() { return this.$root.dataset.selectedText.replace("%(num)s", this.count); },
+    }));
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    live.connect();
+    const page = document.querySelector("[data-ticket-code]");
+    if (page) live.view(page.dataset.ticketCode);
+  });
+})();
