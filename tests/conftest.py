@@ -17,10 +17,18 @@ from linka.core.clock import FrozenClock
 from linka.core.db import Database
 from linka.entrypoints.asgi import create_app
 from linka.entrypoints.runtime import Runtime, build_runtime
-from tests.databases import PG_ENV, PostgresTemplates, SqliteTemplates, postgres_url, under_ci
+from tests.databases import (
+    PG_ENV,
+    PostgresTemplates,
+    SqliteTemplates,
+    postgres_url,
+    skip_commit_waits,
+    under_ci,
+)
 from tests.personas import Person, Personas, build_personas
 
 ENGINES = ["sqlite", "postgresql"]
+SECRET_KEY = "test-secret-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
@@ -50,18 +58,28 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def db(request: pytest.FixtureRequest, engine_name: str) -> AsyncIterator[Database]:
+def db_template() -> str | None:
+    """The template a test's database is copied from: None for the personas' one. A module overrides this
+    with a template it derived (SqliteTemplates.derive) to start every test from data it prepared once."""
+    return None
+
+
+@pytest.fixture
+async def db(
+    request: pytest.FixtureRequest, engine_name: str, db_template: str | None
+) -> AsyncIterator[Database]:
     if engine_name == "sqlite":
         sqlite, _ = request.getfixturevalue("sqlite_template")
-        url = sqlite.fresh_url()
+        url = sqlite.fresh_url(db_template)
         database = Database(url)
         yield database
         await database.dispose()
         sqlite.drop(url)
     else:
         postgres, _ = request.getfixturevalue("postgres_template")
-        url = await postgres.fresh_url()
+        url = await postgres.fresh_url(db_template)
         database = Database(url, pool_size=5)
+        skip_commit_waits(database)
         yield database
         await database.dispose()
         await postgres.drop(url)
@@ -85,7 +103,7 @@ def frozen_clock() -> Iterator[FrozenClock]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=db.url, secret_key="test-secret-" + "x" * 40)  # type: ignore[arg-type]
+    return Settings(data_dir=tmp_path, database_url=db.url, secret_key=SECRET_KEY)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ Hungarian two.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable
-import datetime as dt
 from datetime import timedelta, tzinfo
 from functools import cache
 from pathlib import Path
@@ -80,6 +80,24 @@ def read_catalog(language: str) -> Catalog:
             if message.id and message.id not in merged:
                 merged[message.id] = message
     return merged
+
+
+def conflicting_translations(language: str) -> list[str]:
+    """Messages two catalog files of a language translate differently (only the first file's would
+    show, so one of them is wrong)."""
+    seen: dict[str, tuple[object, str]] = {}
+    conflicts: list[str] = []
+    for path in catalog_files(language):
+        with path.open("rb") as handle:
+            part = read_po(handle, locale=language)
+        for message in part:
+            if not message.id:
+                continue
+            key = str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
+            if key in seen and seen[key][0] != message.string:
+                conflicts.append(f"{key!r}: {seen[key][1]} and {path.name} differ")
+            seen.setdefault(key, (message.string, path.name))
+    return conflicts
 
 
 @cache

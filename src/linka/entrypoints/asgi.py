@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -24,8 +25,12 @@ from linka.entrypoints.api import api_router
 from linka.entrypoints.api.auth import LinkaCSRFMiddleware, provide_actor
 from linka.entrypoints.api.errors import EXCEPTION_HANDLERS
 from linka.entrypoints.api.guards import RejectNulMiddleware
-from linka.entrypoints.api.openapi import finish_openapi
+from linka.entrypoints.api.openapi import finish_openapi_when_built
 from linka.entrypoints.health import health_routes
+from linka.entrypoints.realtime import socket as realtime_socket
+from linka.entrypoints.realtime.backend import CHANNEL, channels_backend
+from linka.entrypoints.realtime.hub import RealtimeHub
+from linka.entrypoints.realtime.publisher import TicketEventPublisher
 from linka.entrypoints.runtime import Runtime, build_runtime
 from linka.entrypoints.security_headers import SecurityHeadersMiddleware
 from linka.entrypoints.session_backend import LinkaSessionConfig
@@ -70,8 +75,21 @@ def create_app(
         cookie_samesite="lax",
         exclude=["/healthz", "/readyz", "/static/"],
     )
+    channels = ChannelsPlugin(backend=channels_backend(settings), channels=[CHANNEL])
+    hub = RealtimeHub(channels)
+    publisher = TicketEventPublisher(runtime.db)
+    runtime.bus.add_publisher(publisher)
+
+    async def start_realtime() -> None:
+        await hub.start()
+        publisher.activate(hub.publish)
+
+    async def stop_realtime() -> None:
+        publisher.deactivate()
+        await hub.stop()
+
     app = Litestar(
-        route_handlers=[api_router, web_router, static_router, *health_routes],
+        route_handlers=[api_router, web_router, static_router, *realtime_socket.routes, *health_routes],
         middleware=[
             SecurityHeadersMiddleware,
             RejectNulMiddleware,
@@ -89,16 +107,18 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         template_config=template_config(),
-        state=State({"runtime": runtime}),
+        plugins=[channels],
+        state=State({"runtime": runtime, "realtime_hub": hub}),
         lifespan=[
             *([worker_lifespan(runtime)] if run_worker else []),
             *([smtp_lifespan(runtime)] if run_smtp else []),
         ],
-        on_shutdown=[runtime.close],
+        on_startup=[start_realtime],
+        on_shutdown=[stop_realtime, runtime.close],
         logging_config=None,
         debug=False,
     )
-    finish_openapi(app)
+    finish_openapi_when_built(app)
     return app
 
 
@@ -107,10 +127,12 @@ def app_from_environment() -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # /readyz asks Alembic for the current revision on every probe; its INFO lines would flood the log.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return create_app(
+    app = create_app(
         run_worker=os.environ.get(RUN_WORKER_ENV, "1") == "1",
         run_smtp=os.environ.get(RUN_SMTP_ENV, "0") == "1",
     )
+    app.openapi_schema  # noqa: B018  built now: a handler it cannot document stops the server at start
+    return app
 
 
 def worker_lifespan(runtime: Runtime) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:

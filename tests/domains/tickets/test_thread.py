@@ -380,9 +380,14 @@ async def test_system_line(
     karel = await ticket_of(db, personas.tickets["karel"])
     async with runtime.uow(await actor_for(db, personas.support_supervisor)) as uow:
         group = await thread_actions.add_system_line(
-            uow, ticket_id=karel.id, kind=GroupKind.TRANSFER, text="Transferred to Sales"
+            uow,
+            ticket_id=karel.id,
+            kind=GroupKind.TRANSFER,
+            text="Transferred to Sales",
+            line={"event": "transferred", "from": "Support", "to": "Sales"},
         )
     assert (group.kind, group.is_internal) == ("transfer", True)
+    assert group.line == {"event": "transferred", "from": "Support", "to": "Sales"}
     messages = await rows(db, Message, Message.group_id == group.id)
     assert [(m.kind, m.body) for m in messages] == [("system", "Transferred to Sales")]
     assert (await ticket_of(db, karel.id)).last_activity_at == frozen_clock.now()

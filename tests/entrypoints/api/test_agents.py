@@ -245,7 +245,7 @@ async def test_nobody_changes_their_own_role(client: Client, personas: Personas,
 
 
 async def test_deactivated_agent_is_locked_out(client: Client, personas: Personas, store: Database) -> None:
-    await client.get("/api/v1/openapi.json")
+    await client.get("/api/v1/me")  # sets the CSRF cookie
     login = await client.post(
         "/api/v1/auth/login",
         json={"email": personas.support_agent.email, "password": personas.support_agent.password},

@@ -38,6 +38,8 @@ def live_api(request: pytest.FixtureRequest) -> Iterator[tuple[LiveServer, Perso
             yield server, personas
         finally:
             server.stop()
+            if request.param != "sqlite":
+                asyncio.run(templates.drop(url))
 
 
 def test_api_honours_its_schema(live_api: tuple[LiveServer, Personas]) -> None:

@@ -10,13 +10,16 @@ belongs to no department; the read key belongs to admin Adam.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
+from linka.config import Settings
 from linka.core import clock
 from linka.core.db import Database
 from linka.core.ids import public_id
@@ -30,7 +33,9 @@ from linka.domains.tickets import actions as tickets
 from linka.domains.tickets import status_changes
 from linka.domains.tickets.models import SavedView
 from linka.domains.tickets.statuses import Status
-from tests.conftest import AppClient, bearer
+from linka.entrypoints.asgi import create_app
+from linka.entrypoints.runtime import Runtime, build_runtime
+from tests.conftest import SECRET_KEY, AppClient, bearer
 from tests.entrypoints.api.auth_helpers import csrf, login
 from tests.personas import PASSWORD, Personas
 
@@ -322,11 +327,31 @@ MATRIX: list[Row] = [
     Row("GET", "/tickets/{mail_ticket}/thread/{mail_group}/original", expect(200, 200, 200, 404, 401, 200)),
     Row("GET", "/tickets/{ticket}/deliveries", expect(200, 200, 200, 404, 401, 200)),
     Row("POST", "/outgoing-mail/{outgoing_mail}/retry", expect(200, 200, 200, 404, 401, 403)),
+    # Answers: everyone keeps personal ones; {answer} is a Support department answer, which Sára (a
+    # solver there) uses but may not change (supervisors and manage_answers do), and Kamila (in no
+    # department) does not see.
+    Row("GET", "/answers", expect(200, 200, 200, 200, 401, 200), absent=(("custom", "Support thanks"),)),
+    Row(
+        "POST",
+        "/answers",
+        expect(201, 201, 201, 201, 401, 403),
+        {"kind": "canned", "name": "Mine", "shortcut": "mine", "body_html": "<p>Thanks</p>"},
+    ),
+    Row("GET", "/answers/{answer}", expect(200, 200, 200, 404, 401, 200)),
+    Row("PATCH", "/answers/{answer}", expect(200, 200, 403, 404, 401, 403), {"name": "Renamed"}),
+    Row("DELETE", "/answers/{answer}", expect(204, 204, 403, 404, 401, 403)),
+    Row("POST", "/tickets/{ticket}/answers/{answer}/render", expect(200, 200, 200, 404, 401, 200)),
+    # Drafts: one's own, on a ticket one may see (reading) or work (saving).
+    Row("GET", "/tickets/{ticket}/draft", expect(200, 200, 200, 404, 401, 200)),
+    Row(
+        "PUT", "/tickets/{ticket}/draft", expect(200, 200, 200, 404, 401, 403), {"body_html": "<p>Dobrý</p>"}
+    ),
+    Row("DELETE", "/tickets/{ticket}/draft", expect(204, 204, 204, 404, 401, 403)),
 ]
 
 
 async def _prepare(db: Database, personas: Personas) -> dict[str, str]:
-    """Per-test extras made through real actions: the custom-role agent and the objects rows act on."""
+    """Extras made through real actions: the custom-role agent and the objects rows act on."""
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
         role = await role_actions.create_role(
             uow, name="Department admin", permissions=["manage_departments"]
@@ -396,12 +421,28 @@ async def _prepare_settings(db: Database) -> dict[str, str]:
     return {"tag": tag.public_id, "custom_field": field.public_id, "custom_status": status.public_id}
 
 
-async def _prepare_thread(client: AppClient, personas: Personas) -> dict[str, str]:
+async def _prepare_answers(db: Database, personas: Personas) -> dict[str, str]:
+    """A Support department answer for the rows that use, change or render one."""
+    from linka.domains.answers import actions as answers_actions
+
+    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+        answer = await answers_actions.create_answer(
+            uow,
+            kind="canned",
+            name="Support thanks",
+            shortcut="thanks",
+            body_html="<p>Thanks, {contact.first_name}</p>",
+            scope="department",
+            department_id=personas.departments["support"],
+        )
+    return {"answer": answer.public_id}
+
+
+async def _prepare_thread(runtime: Runtime, personas: Personas) -> dict[str, str]:
     """A customer's message (to forward) and a stored file on Karel's ticket (helper C)."""
     from linka.domains.tickets import thread_actions, thread_files
     from linka.domains.tickets.thread_schemas import NewAttachment
 
-    runtime = client.app.state.runtime
     blob = await runtime.blobs.put_bytes(b"%PDF-1.4 invoice")
     code = personas.ticket_codes["karel"]
     async with runtime.uow(system_actor(Origin.MAIL)) as uow:
@@ -424,13 +465,12 @@ async def _prepare_thread(client: AppClient, personas: Personas) -> dict[str, st
     return {"attachment": attachment.public_id, "outgoing_mail": str(mail.id)}
 
 
-async def _prepare_mail(client: AppClient, personas: Personas) -> dict[str, str]:
+async def _prepare_mail(runtime: Runtime, personas: Personas) -> dict[str, str]:
     """A Support mailbox (with IMAP settings), an email that made a ticket, and a dead letter."""
     from linka.domains.mail.intake import take_in_mail
     from linka.domains.tickets.thread_models import MessageGroup
     from tests.mail_helpers import add_mailbox, build_mail, rows
 
-    runtime = client.app.state.runtime
     mailbox = await add_mailbox(
         runtime, personas, auto_ack=False, imap=ImapIn(host="imap.linka.test", username="support")
     )
@@ -465,9 +505,67 @@ def _cases() -> list[Any]:
     ]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    values: dict[str, str]  # what the rows' paths and bodies name
+    blobs: Path  # the files the preparation stored, copied into each case's blob folder
+
+
+def _preparations(row: Row) -> tuple[str, ...]:
+    """What a row's database holds beyond what every row's does (_prepare, _prepare_thread)."""
+    kinds = []
+    if "{mailbox}" in row.path or "{dead_letter}" in row.path or "{mail_ticket}" in row.path:
+        kinds.append("mail")
+    if "{answer}" in row.path or row.path == "/answers":
+        kinds.append("answers")
+    return tuple(kinds)
+
+
+@pytest.fixture
+async def prepared(
+    request: pytest.FixtureRequest, engine_name: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Prepared] | None:
+    """A case's extras are made once per worker, engine and kind of row (_preparations), through the
+    real actions, into a template that each case's fresh database is copied from."""
+    if "row" not in request.fixturenames:
+        return None
+    kinds = _preparations(request.getfixturevalue("row"))
+    templates, personas = request.getfixturevalue(
+        "sqlite_template" if engine_name == "sqlite" else "postgres_template"
+    )
+
+    async def prepare(url: str) -> Prepared:
+        data_dir = tmp_path_factory.mktemp("matrix")
+        settings = Settings(data_dir=data_dir, database_url=url, secret_key=SECRET_KEY)
+        runtime = build_runtime(settings, db=Database(url))
+        create_app(runtime=runtime)  # what the app adds to the runtime (event publishers) takes part
+        try:
+            values = await _prepare(runtime.db, personas)
+            values.update(await _prepare_thread(runtime, personas))
+            if "mail" in kinds:
+                values.update(await _prepare_mail(runtime, personas))
+            if "answers" in kinds:
+                values.update(await _prepare_answers(runtime.db, personas))
+        finally:
+            await runtime.close()
+        return Prepared(values, runtime.settings.effective_blob_dir)
+
+    made: tuple[str, Prepared] = await templates.derive("matrix-" + "-".join(kinds), prepare)
+    return made
+
+
+@pytest.fixture
+def db_template(prepared: tuple[str, Prepared] | None) -> str | None:
+    return prepared[0] if prepared else None
+
+
 @pytest.mark.parametrize(("engine_name", "row", "actor"), _cases())
-async def test_matrix(row: Row, actor: str, db: Database, personas: Personas, client: AppClient) -> None:
-    extras = await _prepare(db, personas)
+async def test_matrix(
+    row: Row, actor: str, db: Database, personas: Personas, client: AppClient, prepared: tuple[str, Prepared]
+) -> None:
+    ready = prepared[1]
+    shutil.copytree(ready.blobs, client.app.state.runtime.settings.effective_blob_dir, dirs_exist_ok=True)
+    extras = dict(ready.values)
     people = {
         "owner": (personas.owner.id, personas.owner.email),
         "admin": (personas.admin.id, personas.admin.email),
@@ -502,9 +600,6 @@ async def test_matrix(row: Row, actor: str, db: Database, personas: Personas, cl
         "ticket": personas.ticket_codes["karel"],
         "tomorrow": (clock.now() + timedelta(days=1)).isoformat(),
     }
-    values.update(await _prepare_thread(client, personas))
-    if "{mailbox}" in row.path or "{dead_letter}" in row.path or "{mail_ticket}" in row.path:
-        values.update(await _prepare_mail(client, personas))
     path = "/api/v1" + row.path.format(**values)
     body = _fill(row.body, values)
     if row.files is not None:

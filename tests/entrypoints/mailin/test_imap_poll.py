@@ -16,6 +16,7 @@ from sqlalchemy import select
 from linka.config import Settings
 from linka.core import clock
 from linka.core.clock import FrozenClock
+from linka.core.permissions import Origin, system_actor
 from linka.domains.mail import mailbox_actions
 from linka.domains.mail.models import DeadLetter, InboundEmail, Mailbox
 from linka.domains.mail.schemas import AfterImport, ImapIn, Security
@@ -393,3 +394,22 @@ async def test_a_renumbered_folder_is_read_again_without_duplicates(
     async with runtime.db.read_session() as session:
         found = await session.execute(select(InboundEmail.id).where(InboundEmail.mailbox_id == mailbox.id))
         assert len(found.all()) == 2
+
+
+async def test_two_workers_never_fetch_one_mailbox_at_once(
+    runtime: Runtime, personas: Personas, imap_server: ImapServer, frozen_clock: FrozenClock
+) -> None:
+    """A claim holds the mailbox for the lease: a second worker's claim passes it by; a worker that died
+    mid-fetch frees it when the lease ends."""
+    account = imap_server.account()
+    mailbox = await add_mailbox(runtime, personas, auto_ack=False, imap=imap_settings(account))
+    async with runtime.uow(system_actor(Origin.SYSTEM)) as uow:
+        first = await mailbox_actions.claim_due_mailboxes(uow)
+    async with runtime.uow(system_actor(Origin.SYSTEM)) as uow:
+        second = await mailbox_actions.claim_due_mailboxes(uow)
+    assert first == [mailbox.id]
+    assert second == []
+    assert await poll_due_mailboxes(runtime) == 0  # the worker loop claims too: nothing for it
+    frozen_clock.advance(seconds=mailbox_actions.FETCH_LEASE.total_seconds() + 1)
+    async with runtime.uow(system_actor(Origin.SYSTEM)) as uow:
+        assert await mailbox_actions.claim_due_mailboxes(uow) == [mailbox.id]

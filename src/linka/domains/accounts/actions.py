@@ -17,6 +17,9 @@ from linka.domains.accounts.department_actions import create_department as creat
 from linka.domains.accounts.department_actions import delete_department as delete_department
 from linka.domains.accounts.department_actions import remove_membership as remove_membership
 from linka.domains.accounts.department_actions import set_membership as set_membership
+from linka.domains.accounts.department_actions import (
+    set_own_department_availability as set_own_department_availability,
+)
 from linka.domains.accounts.department_actions import update_department as update_department
 from linka.domains.accounts.events import AgentCreated
 from linka.domains.accounts.models import Agent, Role

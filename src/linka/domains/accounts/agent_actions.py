@@ -12,6 +12,7 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from linka.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linka.core.permissions import BaseRole, Permission, require, require_owner, require_write
@@ -19,8 +20,11 @@ from linka.core.uow import UnitOfWork
 from linka.domains.accounts.actions import LANGUAGES, agent_snapshot, check_custom_role, check_timezone
 from linka.domains.accounts.events import AgentChanged, AgentDeactivated, AgentReactivated
 from linka.domains.accounts.models import Agent
+from linka.domains.accounts.schemas import NotificationSettings
 
 AVAILABILITIES = ("online", "paused", "offline")
+NAME_MAX = 120
+SIGNATURE_MAX = 5000
 
 
 async def _agent(uow: UnitOfWork, agent_id: int) -> Agent:
@@ -55,7 +59,17 @@ def _clean_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise Invalid("name", "must not be empty")
+    if len(name) > NAME_MAX:
+        raise Invalid("name", f"at most {NAME_MAX} characters")
     return name
+
+
+def _check_signature(signature: str) -> str:
+    if len(signature) > SIGNATURE_MAX:
+        raise Invalid("signature", f"at most {SIGNATURE_MAX} characters")
+    if "\x00" in signature:
+        raise Invalid("signature", "must not contain NUL characters")
+    return signature
 
 
 def _check_language(language: str) -> str:
@@ -76,9 +90,12 @@ def _validate_settings(
     language: str | UnsetType,
     timezone: str | UnsetType,
     availability: str | UnsetType,
+    signature: str | UnsetType = UNSET,
 ) -> None:
     if not isinstance(name, UnsetType):
         _clean_name(name)
+    if not isinstance(signature, UnsetType):
+        _check_signature(signature)
     if not isinstance(language, UnsetType):
         _check_language(language)
     if not isinstance(timezone, UnsetType):
@@ -97,7 +114,9 @@ def _apply_settings(
     signature: str | UnsetType = UNSET,
 ) -> None:
     """Validate every given setting first, then change them: a refusal leaves the agent untouched."""
-    _validate_settings(name=name, language=language, timezone=timezone, availability=availability)
+    _validate_settings(
+        name=name, language=language, timezone=timezone, availability=availability, signature=signature
+    )
     if not isinstance(name, UnsetType):
         agent.name = _clean_name(name)
     if not isinstance(language, UnsetType):
@@ -216,3 +235,28 @@ async def reactivate_agent(uow: UnitOfWork, *, agent_id: int) -> Agent:
     uow.history("agent", agent.id, "reactivated", before={"is_active": False}, after={"is_active": True})
     uow.record(AgentReactivated(agent_id=agent.id))
     return agent
+
+
+async def set_notification_settings(
+    uow: UnitOfWork, *, settings: NotificationSettings
+) -> NotificationSettings:
+    """An agent's own choice of what they are told about, and how (browser, email)."""
+    require_write(uow.actor)
+    if uow.actor.agent_id is None:
+        raise Forbidden("only an agent has their own settings")
+    agent = (
+        await uow.session.execute(
+            select(Agent).where(Agent.id == uow.actor.agent_id).options(undefer(Agent.notification_settings))
+        )
+    ).scalar_one_or_none()
+    if agent is None:
+        raise NotFound("agent")
+    before = NotificationSettings.from_stored(agent.notification_settings).to_stored()
+    after = settings.to_stored()
+    if before != after:
+        agent.notification_settings = after
+        agent.updated_at = uow.now
+        uow.history("agent", agent.id, "notifications_changed", before=before, after=after)
+        uow.record(AgentChanged(agent_id=agent.id, fields=("notification_settings",)))
+        await uow.session.flush()
+    return settings

@@ -17,7 +17,7 @@ from linka.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthoriz
 from linka.core.ids import public_id
 from linka.core.permissions import Actor, BaseRole, Permission, Scope, require, require_owner, require_write
 from linka.core.uow import UnitOfWork
-from linka.domains.accounts import passwords, totp
+from linka.domains.accounts import passwords, totp, workspace_actions
 from linka.domains.accounts.auth import new_api_key_token
 from linka.domains.accounts.events import AgentChanged, AgentLoggedIn
 from linka.domains.accounts.models import Agent, ApiKey, WorkspaceSettings
@@ -149,19 +149,7 @@ async def complete_two_factor_login(uow: UnitOfWork, *, agent_id: int, epoch: in
 
 async def _workspace_settings(uow: UnitOfWork) -> WorkspaceSettings:
     """The one settings row, created on first change."""
-    row = await uow.session.get(WorkspaceSettings, WORKSPACE_SETTINGS_ID)
-    if row is None:
-        row = WorkspaceSettings(
-            id=WORKSPACE_SETTINGS_ID,
-            name="Linka",
-            require_two_factor=False,
-            default_language="en",
-            default_timezone="Europe/Prague",
-            updated_at=uow.now,
-        )
-        uow.session.add(row)
-        await uow.session.flush()
-    return row
+    return await workspace_actions.settings_row(uow)
 
 
 async def two_factor_required(session: AsyncSession) -> bool:
@@ -296,23 +284,27 @@ async def request_password_reset(uow: UnitOfWork, *, email: str, links: LinkSign
     return True
 
 
-async def _agent_of_token(uow: UnitOfWork, links: LinkSigner, purpose: Purpose, token: str) -> Agent:
+async def agent_of_link(session: AsyncSession, *, links: LinkSigner, purpose: Purpose, token: str) -> Agent:
+    """The agent a mailed link is for, while the link can still be used (TokenError otherwise). Pages
+    check a link with this before asking for a new password; the actions check it again."""
     agent_public_id, epoch = links.read(purpose, token)
     agent = (
-        await uow.session.execute(select(Agent).where(Agent.public_id == agent_public_id))
+        await session.execute(select(Agent).where(Agent.public_id == agent_public_id))
     ).scalar_one_or_none()
     if agent is None:
         raise TokenError("this link is not valid")
     if agent.auth_epoch != epoch:
         raise TokenUsed("this link was already used, or the account changed since it was sent")
+    if purpose is Purpose.PASSWORD_RESET and not agent.is_active:
+        raise TokenError("this account is deactivated")
+    if purpose is Purpose.INVITATION and agent.password_hash is not None:
+        raise TokenUsed("this invitation was already accepted; sign in or reset the password")
     return agent
 
 
 async def reset_password(uow: UnitOfWork, *, token: str, password: str, links: LinkSigner) -> Agent:
     """Set a new password from a reset link. The link dies with it, and so does every session."""
-    agent = await _agent_of_token(uow, links, Purpose.PASSWORD_RESET, token)
-    if not agent.is_active:
-        raise TokenError("this account is deactivated")
+    agent = await agent_of_link(uow.session, links=links, purpose=Purpose.PASSWORD_RESET, token=token)
     passwords.check_policy(password)
     agent.password_hash = passwords.hash_password(password)
     _bump_epoch(uow, agent)
@@ -357,9 +349,7 @@ async def accept_invitation(
     uow: UnitOfWork, *, token: str, password: str, links: LinkSigner, name: str | None = None
 ) -> Agent:
     """The invited agent chooses a password (and may correct their name); the account is active."""
-    agent = await _agent_of_token(uow, links, Purpose.INVITATION, token)
-    if agent.password_hash is not None:
-        raise TokenUsed("this invitation was already accepted; sign in or reset the password")
+    agent = await agent_of_link(uow.session, links=links, purpose=Purpose.INVITATION, token=token)
     passwords.check_policy(password)
     if name is not None:
         if not name.strip():

@@ -8,7 +8,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from linka.core.errors import Conflict, Invalid, NotFound
+from linka.core.errors import Conflict, Forbidden, Invalid, NotFound
 from linka.core.ids import public_id
 from linka.core.permissions import (
     DepartmentRole,
@@ -198,3 +198,31 @@ async def remove_membership(uow: UnitOfWork, *, department_id: int, agent_id: in
     await uow.session.flush()
     uow.history("department", department_id, "member_removed", before=before)
     uow.record(MembershipRemoved(department_id=department_id, agent_id=agent_id))
+
+
+async def set_own_department_availability(
+    uow: UnitOfWork, *, department_id: int, tickets: bool, chats: bool, calls: bool, paused: bool
+) -> DepartmentMember:
+    """An agent switches the services they take in one of their own departments, or pauses there.
+    Only these flags of their own membership: the role stays the managers' to change."""
+    require_write(uow.actor)
+    if uow.actor.agent_id is None:
+        raise Forbidden("only an agent is a member of departments")
+    member = (
+        await uow.session.execute(
+            select(DepartmentMember).where(
+                DepartmentMember.department_id == department_id,
+                DepartmentMember.agent_id == uow.actor.agent_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        raise NotFound("membership")
+    before = member_snapshot(member)
+    member.tickets, member.chats, member.calls, member.paused = tickets, chats, calls, paused
+    after = member_snapshot(member)
+    if before != after:
+        await uow.session.flush()
+        uow.history("department", department_id, "member_availability_set", before=before, after=after)
+        uow.record(MembershipChanged(department_id=department_id, agent_id=member.agent_id))
+    return member

@@ -47,6 +47,9 @@ class Agent(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # Bumped when a password, two-factor setting or activity changes: every older login dies with it.
     auth_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # What the agent wants to be told about, and how (`NotificationSettings`; None: the defaults).
+    # Deferred: only the profile page and notification dispatch read it, not every load of an agent.
+    notification_settings: Mapped[dict[str, bool] | None] = mapped_column(Json, deferred=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     invited_at: Mapped[datetime | None]

@@ -30,6 +30,8 @@ from linka.domains.accounts.schemas import (
     MemberOut,
     MemberPage,
     MeOut,
+    NotificationSettings,
+    OwnMembershipOut,
     RoleList,
     RoleOut,
 )
@@ -451,3 +453,53 @@ async def department_names(session: AsyncSession, department_ids: Sequence[int])
         return {}
     rows = await session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
     return {int(department_id): name for department_id, name in rows.all()}
+
+
+async def agents_working_tickets_in(session: AsyncSession, department_id: int) -> list[tuple[str, str]]:
+    """(public id, name) of the active agents who work the department's tickets (solver or more, the
+    tickets service on), by name: whom a ticket of it may be given to (`agent_works_tickets_in`)."""
+    roles = [role.value for role in DepartmentRole if role.at_least(DepartmentRole.SOLVER)]
+    rows = await session.execute(
+        select(Agent.public_id, Agent.name)
+        .join(DepartmentMember, DepartmentMember.agent_id == Agent.id)
+        .where(
+            DepartmentMember.department_id == department_id,
+            DepartmentMember.role.in_(roles),
+            DepartmentMember.tickets.is_(True),
+            Agent.is_active.is_(True),
+        )
+        .order_by(Agent.name, Agent.id)
+    )
+    return [(public_id, name) for public_id, name in rows.all()]
+
+
+async def own_memberships(session: AsyncSession, actor: Actor) -> list[OwnMembershipOut]:
+    """The signed-in agent's departments with the services they take there, by department name."""
+    if actor.agent_id is None:
+        return []
+    rows = await session.execute(
+        select(DepartmentMember, Department.public_id, Department.name)
+        .join(Department, Department.id == DepartmentMember.department_id)
+        .where(DepartmentMember.agent_id == actor.agent_id)
+        .order_by(Department.name, Department.id)
+    )
+    return [
+        OwnMembershipOut(
+            department_id=public_id,
+            name=name,
+            role=member.role,
+            tickets=member.tickets,
+            chats=member.chats,
+            calls=member.calls,
+            paused=member.paused,
+        )
+        for member, public_id, name in rows.all()
+    ]
+
+
+async def notification_settings_of(session: AsyncSession, agent_id: int) -> NotificationSettings:
+    """What an agent chose to be told about (the defaults where they chose nothing)."""
+    stored = (
+        await session.execute(select(Agent.notification_settings).where(Agent.id == agent_id))
+    ).scalar_one_or_none()
+    return NotificationSettings.from_stored(stored)

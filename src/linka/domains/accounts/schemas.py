@@ -104,6 +104,39 @@ class MeUpdateIn(Input):
     availability: Availability | UnsetType = UNSET
 
 
+class NotificationSettings(Input):
+    """What an agent is told about, and how. Stored on the agent; a missing key reads as its default."""
+
+    # A ticket was assigned to me: a notification in the browser (the app must be open), an email.
+    assigned_browser: bool = True
+    assigned_email: bool = False
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, bool] | None) -> NotificationSettings:
+        defaults = cls()
+        return cls(
+            **{
+                name: bool((stored or {}).get(name, getattr(defaults, name)))
+                for name in cls.__struct_fields__
+            }
+        )
+
+    def to_stored(self) -> dict[str, bool]:
+        return {name: bool(getattr(self, name)) for name in self.__struct_fields__}
+
+
+class OwnMembershipOut(msgspec.Struct, kw_only=True):
+    """One of the signed-in agent's departments, with the services they take there."""
+
+    department_id: str
+    name: str
+    role: str
+    tickets: bool
+    chats: bool
+    calls: bool
+    paused: bool
+
+
 class AgentDepartmentOut(msgspec.Struct, kw_only=True):
     id: str
     name: str

@@ -369,16 +369,39 @@ async def count_contacts(
     return int((await session.execute(query)).scalar_one())
 
 
+def _company_filters(actor: Actor, *, q: str | None = None) -> list[ColumnElement[bool]]:
+    conditions = [visible_company_condition(actor)]
+    q = _clean_param("q", q, SEARCH_MAX)
+    if q:
+        # Company names have no folded column: lower() folds ASCII on both engines, and the words as
+        # typed still find a name with capitals and accents; a mail domain is found by its part.
+        needle = q.lower()
+        conditions.append(
+            or_(
+                func.lower(Company.name).contains(needle, autoescape=True),
+                Company.name.contains(q, autoescape=True),
+                select(CompanyDomain.id)
+                .where(
+                    CompanyDomain.company_id == Company.id,
+                    CompanyDomain.domain.contains(needle, autoescape=True),
+                )
+                .exists(),
+            )
+        )
+    return conditions
+
+
 async def list_companies(
     session: AsyncSession,
     actor: Actor,
     *,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[CompanyView]:
-    """Companies the actor may see, by name."""
+    """Companies the actor may see, by name; `q` finds part of a name or of a mail domain."""
     size = check_limit(limit)
-    query: Select[Company] = select(Company).where(visible_company_condition(actor))
+    query: Select[Company] = select(Company).where(*_company_filters(actor, q=q))
     after = decode_cursor(cursor, arity=2)
     if after is not None:
         if not isinstance(after[0], str):
@@ -394,8 +417,8 @@ async def list_companies(
     return Page(items=await company_views(session, actor, companies), next_cursor=next_cursor)
 
 
-async def count_companies(session: AsyncSession, actor: Actor) -> int:
-    query = select(func.count()).select_from(Company).where(visible_company_condition(actor))
+async def count_companies(session: AsyncSession, actor: Actor, *, q: str | None = None) -> int:
+    query = select(func.count()).select_from(Company).where(*_company_filters(actor, q=q))
     return int((await session.execute(query)).scalar_one())
 
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import Invalid
 from linka.core.pagination import check_limit, decode_cursor, encode_cursor
-from linka.core.permissions import Actor
+from linka.core.permissions import Actor, Permission, require
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.mail import queries
 from linka.domains.mail.models import Mailbox, OutgoingMail
@@ -111,6 +111,57 @@ async def ticket_deliveries(
         items=[ticket_delivery_out(mail) for mail in rows],
         next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
     )
+
+
+class FailedMailOut(TicketDeliveryOut, kw_only=True):
+    """A mail that could not be delivered, with the ticket it belongs to (None: a system mail, such as
+    an invitation or a password reset)."""
+
+    ticket_code: str | None
+
+
+class FailedMailPage(msgspec.Struct, kw_only=True):
+    items: list[FailedMailOut]
+    next_cursor: str | None
+
+
+async def failed_mail(
+    session: AsyncSession, actor: Actor, *, cursor: str | None = None, limit: int | None = None
+) -> FailedMailPage:
+    """Mail that failed for good, newest first, for holders of manage_channels to retry: system mails,
+    and the mails of tickets the actor may see. Two queries whatever the page size."""
+    require(actor, Permission.MANAGE_CHANNELS)
+    size = check_limit(limit)
+    query = (
+        select(OutgoingMail)
+        .where(
+            OutgoingMail.delivery_status == "failed",
+            or_(
+                OutgoingMail.ticket_id.is_(None),
+                tickets_queries.visible_ticket_exists(actor, OutgoingMail.ticket_id),
+            ),
+        )
+        .order_by(OutgoingMail.id.desc())
+        .limit(size + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(OutgoingMail.id < _cursor_id(after[0]))
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    codes = await tickets_queries.codes_of_tickets(
+        session, [mail.ticket_id for mail in rows if mail.ticket_id is not None]
+    )
+    items = [
+        FailedMailOut(
+            **{field: getattr(base, field) for field in base.__struct_fields__},
+            ticket_code=codes.get(mail.ticket_id) if mail.ticket_id is not None else None,
+        )
+        for mail in rows
+        for base in [ticket_delivery_out(mail)]
+    ]
+    return FailedMailPage(items=items, next_cursor=encode_cursor([rows[-1].id]) if more and rows else None)
 
 
 def _cursor_id(value: object) -> int:

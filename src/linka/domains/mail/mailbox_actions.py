@@ -307,6 +307,37 @@ async def record_fetch_success(
     uow.record(MailboxChanged(mailbox_id=mailbox.id))
 
 
+# How long a worker holds a mailbox it claimed for fetching; a worker that dies mid-fetch frees it then.
+FETCH_LEASE = timedelta(minutes=5)
+
+
+async def claim_due_mailboxes(uow: UnitOfWork, *, lease: timedelta = FETCH_LEASE) -> list[int]:
+    """Mailboxes due for fetching, claimed by this worker: their next poll moves to the end of the
+    lease, so another worker (another `linka worker`, another server's in-process worker) passes them
+    by until this one records how the fetch went. PostgreSQL skips rows being claimed elsewhere (SKIP
+    LOCKED); SQLite has one writer at a time."""
+    due = (
+        select(Mailbox.id)
+        .where(
+            Mailbox.is_active.is_(True),
+            Mailbox.imap_enabled.is_(True),
+            (Mailbox.imap_next_poll_at.is_(None)) | (Mailbox.imap_next_poll_at <= uow.now),
+        )
+        .order_by(Mailbox.id)
+    )
+    if uow.dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = [int(mailbox_id) for mailbox_id in (await uow.session.execute(due)).scalars()]
+    if ids:
+        await uow.session.execute(
+            update(Mailbox)
+            .where(Mailbox.id.in_(ids))
+            .values(imap_next_poll_at=uow.now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
 async def record_fetch_progress(uow: UnitOfWork, *, mailbox_id: int, uidvalidity: int, last_uid: int) -> None:
     """Move the fetch mark after each committed message, so a crash mid-batch repeats nothing."""
     await uow.session.execute(

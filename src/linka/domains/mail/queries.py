@@ -76,15 +76,6 @@ async def mailbox_of_department(session: AsyncSession, department_id: int) -> Ma
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def mailboxes_due_for_polling(session: AsyncSession, now: object) -> list[Mailbox]:
-    query = select(Mailbox).where(
-        Mailbox.is_active.is_(True),
-        Mailbox.imap_enabled.is_(True),
-        (Mailbox.imap_next_poll_at.is_(None)) | (Mailbox.imap_next_poll_at <= now),
-    )
-    return list((await session.execute(query.order_by(Mailbox.id))).scalars())
-
-
 # ---- mailboxes for admins ---------------------------------------------------------------------------
 
 

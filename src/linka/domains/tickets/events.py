@@ -53,6 +53,7 @@ class TicketRouted(Event):
     department_after: int
     assignee_before: int | None
     assignee_after: int | None
+    by_agent_id: int | None = None  # who routed it (None: the system, a rule); no one is told of their own
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,3 +112,14 @@ class CustomStatusDeleted(Event):
     name = "custom_status.deleted"
     status_id: int
     ticket_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketDraftChanged(Event):
+    """An agent saved or dropped (`kind` None: discarded, sent, merged away) their draft of a ticket;
+    colleagues on the ticket refresh who is writing."""
+
+    name = "ticket.draft_changed"
+    ticket_id: int
+    agent_id: int
+    kind: str | None = None

@@ -200,3 +200,16 @@ async def count_by_status(session: AsyncSession, actor: Actor, filters: TicketFi
         if status in counts:
             counts[status] = int(count)
     return counts
+
+
+async def count_by_contact(session: AsyncSession, actor: Actor, contact_ids: list[int]) -> dict[int, int]:
+    """How many tickets of each contact the actor may see (as a list without filters shows them), in
+    one query for a whole page of contacts."""
+    if not contact_ids:
+        return {}
+    query = (
+        select(Ticket.contact_id, func.count())
+        .where(*ticket_conditions(actor, TicketFilters()), Ticket.contact_id.in_(contact_ids))
+        .group_by(Ticket.contact_id)
+    )
+    return {int(contact_id): int(count) for contact_id, count in (await session.execute(query)).all()}

@@ -14,7 +14,7 @@ from linka.core.errors import Invalid, NotFound
 from linka.core.permissions import require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.fields import actions as fields_actions
-from linka.domains.tickets import actions, queries, thread_actions
+from linka.domains.tickets import actions, draft_actions, queries, thread_actions
 from linka.domains.tickets.events import TicketsMerged
 from linka.domains.tickets.models import Ticket, TicketCc, TicketTag
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
@@ -108,6 +108,7 @@ async def merge_tickets(uow: UnitOfWork, *, target_code: str, source_codes: list
     cc.discard(target.contact_id)
     await _set_cc(uow, target.id, sorted(cc))
     await _copy_tags(uow, source_ids, target.id)
+    await draft_actions.move_drafts_of_merged(uow, source_ids=source_ids, target_id=target.id)
     # Tickets merged earlier into a source now lead straight to the target.
     await uow.session.execute(
         update(Ticket)
@@ -117,7 +118,11 @@ async def merge_tickets(uow: UnitOfWork, *, target_code: str, source_codes: list
     )
     codes = ", ".join(source.code for source in sources)
     await thread_actions.add_system_line(
-        uow, ticket_id=target.id, kind=GroupKind.MERGED, text=f"Merged into this ticket: {codes}"
+        uow,
+        ticket_id=target.id,
+        kind=GroupKind.MERGED,
+        text=f"Merged into this ticket: {codes}",
+        line={"event": "merged", "codes": codes},
     )
     target.updated_at = target.last_activity_at = uow.now
     uow.history(
@@ -191,10 +196,18 @@ async def split_ticket(
     created.priority, created.channel = ticket.priority, ticket.channel
     await _move_groups(uow, [group.id], source_id=ticket.id, target_id=created.id)
     await thread_actions.add_system_line(
-        uow, ticket_id=ticket.id, kind=GroupKind.SPLIT, text=f"Split off into {created.code}"
+        uow,
+        ticket_id=ticket.id,
+        kind=GroupKind.SPLIT,
+        text=f"Split off into {created.code}",
+        line={"event": "split_into", "code": created.code},
     )
     await thread_actions.add_system_line(
-        uow, ticket_id=created.id, kind=GroupKind.SPLIT, text=f"Split off from {ticket.code}"
+        uow,
+        ticket_id=created.id,
+        kind=GroupKind.SPLIT,
+        text=f"Split off from {ticket.code}",
+        line={"event": "split_from", "code": ticket.code},
     )
     ticket.updated_at = ticket.last_activity_at = uow.now
     uow.history("ticket", ticket.id, "split", after={"group": group.public_id, "new_ticket": created.code})

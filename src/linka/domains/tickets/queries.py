@@ -51,6 +51,14 @@ def visible_tickets_of_contact_exist(
     return select(Ticket.id).where(Ticket.contact_id == contact_id, visible_ticket_condition(actor)).exists()
 
 
+def visible_ticket_exists(
+    actor: Actor, ticket_id: ColumnElement[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[bool]:
+    """EXISTS(the ticket `ticket_id`, and the actor may see it): for lists of other things that name a
+    ticket (e.g. outgoing mail), correlated to the outer query's column."""
+    return select(Ticket.id).where(Ticket.id == ticket_id, visible_ticket_condition(actor)).exists()
+
+
 async def count_tickets_of_contact(session: AsyncSession, contact_id: int) -> int:
     """Every ticket of a contact, visible or not (deleting a contact with tickets is refused)."""
     query = select(func.count()).select_from(Ticket).where(Ticket.contact_id == contact_id)

@@ -55,6 +55,7 @@ async def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assigne
             department_after=department_id,
             assignee_before=before["assignee_id"],
             assignee_after=assignee_id,
+            by_agent_id=uow.actor.agent_id,
         )
     )
     return True
@@ -63,13 +64,19 @@ async def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assigne
 async def _write_transfer_line(uow: UnitOfWork, ticket: Ticket, *, before_department: int) -> None:
     """The thread says where the ticket went ("Transferred from Support to Sales, to Sándor")."""
     names = await accounts_queries.department_names(uow.session, [before_department, ticket.department_id])
-    text = f"Transferred from {names.get(before_department, '?')} to {names.get(ticket.department_id, '?')}"
+    source, target = names.get(before_department, "?"), names.get(ticket.department_id, "?")
+    line = {"event": "transferred", "from": source, "to": target}
+    text = f"Transferred from {source} to {target}"
     if before_department == ticket.department_id:
-        text = f"Handed over within {names.get(ticket.department_id, '?')}"
+        line = {"event": "handed_over", "department": target}
+        text = f"Handed over within {target}"
     if ticket.assignee_id is not None:
         agents = await accounts_queries.agent_summaries(uow.session, [ticket.assignee_id])
-        text += f", to {agents.get(ticket.assignee_id, ('', '?'))[1]}"
-    await thread_actions.add_system_line(uow, ticket_id=ticket.id, kind=GroupKind.TRANSFER, text=text)
+        line["agent"] = agents.get(ticket.assignee_id, ("", "?"))[1]
+        text += f", to {line['agent']}"
+    await thread_actions.add_system_line(
+        uow, ticket_id=ticket.id, kind=GroupKind.TRANSFER, text=text, line=line
+    )
 
 
 async def assign_ticket(uow: UnitOfWork, *, code: str, agent_id: int) -> Ticket:

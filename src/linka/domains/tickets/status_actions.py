@@ -37,7 +37,11 @@ async def set_ticket_status(
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     if change_status(uow, ticket, status, custom_status_id=custom_status_id) and status is Status.RESOLVED:
         await thread_actions.add_system_line(
-            uow, ticket_id=ticket.id, kind=GroupKind.RESOLVE, text=f"Resolved by {uow.actor.name}"
+            uow,
+            ticket_id=ticket.id,
+            kind=GroupKind.RESOLVE,
+            text=f"Resolved by {uow.actor.name}",
+            line={"event": "resolved", "agent": uow.actor.name},
         )
     return ticket
 
@@ -60,6 +64,7 @@ async def postpone_ticket(uow: UnitOfWork, *, code: str, until: datetime) -> Tic
         ticket_id=ticket.id,
         kind=GroupKind.POSTPONE,
         text=f"Postponed by {uow.actor.name} until {until.isoformat(timespec='minutes')}",
+        line={"event": "postponed", "agent": uow.actor.name, "until": until.isoformat()},
     )
     uow.history_of_changes(
         "ticket", ticket.id, before={"postponed_until": before_until}, after={"postponed_until": until}

@@ -23,7 +23,7 @@ from linka.core.permissions import require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.contacts import queries as contacts_queries
 from linka.domains.mail import actions as mail_actions
-from linka.domains.tickets import queries, thread_queries
+from linka.domains.tickets import draft_actions, queries, thread_queries
 from linka.domains.tickets.actions import create_ticket
 from linka.domains.tickets.events import TicketThreadChanged
 from linka.domains.tickets.models import Ticket
@@ -59,10 +59,26 @@ FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 STARTS_FOLLOW_UP = frozenset({Status.CLOSED, Status.SPAM, Status.DELETED})
 
 
+# Remote images of a received mail arrive held back (mail/htmlbody.py moves their address to
+# `data-remote-src`); the address is kept so the agent may still choose to load them.
+_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "img": {*nh3.ALLOWED_ATTRIBUTES["img"], "data-remote-src"}}
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "data-remote-src" and not value.strip().lower().startswith(("http://", "https://")):
+        return None
+    return value
+
+
 def sanitise_html(html: str) -> str:
     """HTML safe to show in the agent app: no scripts, event handlers, styles that escape, or
     javascript: links."""
-    return nh3.clean(html.replace("\x00", ""), url_schemes=_URL_SCHEMES)
+    return nh3.clean(
+        html.replace("\x00", ""),
+        attributes=_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
+        url_schemes=_URL_SCHEMES,
+    )
 
 
 def _text(field: str, value: str | None, max_length: int = TEXT_MAX) -> str:
@@ -126,6 +142,7 @@ async def _add_group(
     recipients: dict[str, list[str]] | None = None,
     email_message_id: str | None = None,
     history: dict[str, Any] | None = None,
+    line: dict[str, str] | None = None,
 ) -> MessageGroup:
     """One group with its messages; moves the ticket's activity, writes history, records the event."""
     group = MessageGroup(
@@ -139,6 +156,7 @@ async def _add_group(
         subject=subject[:500],
         recipients=recipients or {},
         email_message_id=email_message_id,
+        line=line,
         created_at=uow.now,
     )
     uow.session.add(group)
@@ -256,6 +274,7 @@ async def reply(
     ticket.first_agent_reply_at = ticket.first_agent_reply_at or uow.now
     ticket.last_agent_reply_at = uow.now
     ticket.agent_reply_count += 1
+    await draft_actions.discard_sent_draft(uow, ticket_id=ticket.id)  # what was drafted is sent
     return group
 
 
@@ -267,7 +286,7 @@ async def add_note(
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     body, _, files = await _agent_content(uow, ticket, text, attachment_ids)
     parts = [_Part(MessageKind.TEXT, body)] if body else []
-    return await _add_group(
+    group = await _add_group(
         uow,
         ticket,
         GroupKind.INTERNAL_NOTE,
@@ -275,6 +294,8 @@ async def add_note(
         is_internal=True,
         history={"attachments": [file.public_id for file in files]},
     )
+    await draft_actions.discard_sent_draft(uow, ticket_id=ticket.id)
+    return group
 
 
 async def _latest_conversation_group(uow: UnitOfWork, ticket_id: int) -> MessageGroup | None:
@@ -349,6 +370,7 @@ async def forward(
         )
         # Replies to any of the forwards find the ticket through outgoing_mail; the group keeps one.
         group.email_message_id = group.email_message_id or mail.message_id
+    await draft_actions.discard_sent_draft(uow, ticket_id=ticket.id)
     return group
 
 
@@ -462,9 +484,12 @@ async def add_customer_message(
 # ---- other actions' entries -----------------------------------------------------------------------
 
 
-async def add_system_line(uow: UnitOfWork, *, ticket_id: int, kind: GroupKind, text: str) -> MessageGroup:
+async def add_system_line(
+    uow: UnitOfWork, *, ticket_id: int, kind: GroupKind, text: str, line: dict[str, str]
+) -> MessageGroup:
     """A line in the thread about something another action did ("Transferred to Sales by Sára"). The
-    calling action has checked permissions and loaded the ticket; agents see the line, customers not."""
+    calling action has checked permissions and loaded the ticket; agents see the line, customers not.
+    `text` is the line in English; `line` its event and values, for showing it in other languages."""
     require_write(uow.actor)
     kind = GroupKind(kind)
     if kind not in SYSTEM_LINE_KINDS:
@@ -472,5 +497,5 @@ async def add_system_line(uow: UnitOfWork, *, ticket_id: int, kind: GroupKind, t
     ticket = await uow.session.get(Ticket, ticket_id)
     if ticket is None:
         raise ValueError(f"no ticket {ticket_id}")
-    line = _text("text", text, 2000)
-    return await _add_group(uow, ticket, kind, [_Part(MessageKind.SYSTEM, line)], is_internal=True)
+    body = _text("text", text, 2000)
+    return await _add_group(uow, ticket, kind, [_Part(MessageKind.SYSTEM, body)], is_internal=True, line=line)

@@ -37,6 +37,9 @@ class MessageGroup(Base):
     email_message_id: Mapped[str | None] = mapped_column(String(255), default=None)
     # Where a merged or split group came from (the ticket it was first written on).
     moved_from_ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    # A system line's event and values ({"event": "transferred", "from": "Support", …}): each reader sees
+    # the line in their own language; the English text is the group's message (search, API).
+    line: Mapped[dict[str, str] | None] = mapped_column(Json, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

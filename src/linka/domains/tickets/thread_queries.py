@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import Invalid, NotFound
@@ -22,6 +22,7 @@ from linka.domains.tickets import queries
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
 from linka.domains.tickets.thread_schemas import (
+    CUSTOMER_KINDS,
     AttachmentOut,
     AuthorOut,
     GroupKind,
@@ -132,6 +133,7 @@ async def group_outs(session: AsyncSession, groups: Sequence[MessageGroup]) -> l
                     for message in messages.get(group.id, [])
                 ],
                 deliveries=deliveries.get(group.id, []),
+                line=dict(group.line) if group.line else None,
             )
         )
     return result
@@ -222,3 +224,50 @@ async def email_in_threads(session: AsyncSession, message_ids: Sequence[str]) ->
     )
     found = {str(mid): (str(code), GroupKind(kind)) for mid, code, kind in rows.all()}
     return next((found[mid] for mid in wanted if mid in found), None)
+
+
+# What a writer must not miss: the customer's messages and colleagues' replies, notes and forwards.
+_WORTH_A_WARNING = frozenset(
+    {*CUSTOMER_KINDS, GroupKind.OUTGOING_EMAIL, GroupKind.INTERNAL_NOTE, GroupKind.FORWARD}
+)
+
+
+async def groups_written_since(
+    session: AsyncSession, ticket_id: int, seen_group_id: str | None, *, agent_id: int | None
+) -> list[MessageGroup]:
+    """Messages added to the ticket after the group `seen_group_id` (None or "": the ticket had no
+    messages) by the customer or by someone other than `agent_id`, oldest first: a writer who saw only
+    up to that group would answer without them. System lines do not count. A group no longer on the
+    ticket (split off) leaves nothing to compare with: no warning."""
+    query = select(MessageGroup).where(
+        MessageGroup.ticket_id == ticket_id,
+        MessageGroup.kind.in_([kind.value for kind in _WORTH_A_WARNING]),
+    )
+    if agent_id is not None:
+        query = query.where(
+            or_(MessageGroup.author_agent_id.is_(None), MessageGroup.author_agent_id != agent_id)
+        )
+    if seen_group_id:
+        seen = (
+            await session.execute(
+                select(MessageGroup.created_at, MessageGroup.id).where(
+                    MessageGroup.public_id == seen_group_id, MessageGroup.ticket_id == ticket_id
+                )
+            )
+        ).first()
+        if seen is None:
+            return []
+        query = query.where(tuple_(MessageGroup.created_at, MessageGroup.id) > tuple_(seen[0], seen[1]))
+    rows = await session.execute(query.order_by(MessageGroup.created_at, MessageGroup.id).limit(20))
+    return list(rows.scalars())
+
+
+async def latest_group_id(session: AsyncSession, ticket_id: int) -> str | None:
+    """The public id of the ticket's newest thread group (what a writer has seen up to)."""
+    query = (
+        select(MessageGroup.public_id)
+        .where(MessageGroup.ticket_id == ticket_id)
+        .order_by(MessageGroup.created_at.desc(), MessageGroup.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

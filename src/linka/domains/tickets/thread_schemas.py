@@ -149,6 +149,8 @@ class GroupOut(msgspec.Struct, kw_only=True):
     author: AuthorOut
     created_at: datetime
     messages: list[MessageOut]
+    # A system line's event and values (e.g. {"event": "transferred", "from": …, "to": …}); else null.
+    line: dict[str, str] | None = None
     # An outgoing email or forward: how its mails are doing (one per forwarded-to address).
     deliveries: list[DeliveryOut] = msgspec.field(default_factory=list)
 

@@ -4,6 +4,7 @@ from litestar import Router
 
 from linka.entrypoints.api import (
     agents,
+    answers,
     api_keys,
     companies,
     contacts,
@@ -18,6 +19,7 @@ from linka.entrypoints.api import (
     roles,
     session,
     tags,
+    ticket_drafts,
     ticket_fields,
     ticket_settings,
     ticket_statuses,
@@ -46,6 +48,8 @@ api_router = Router(
         *companies.routes,
         *tickets.routes,
         *ticket_thread.routes,
+        *ticket_drafts.routes,
+        *answers.routes,
         *views.routes,
         *ticket_settings.routes,
         *tags.routes,

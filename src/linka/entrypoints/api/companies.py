@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from linka.domains.contacts import actions, queries
@@ -16,10 +16,14 @@ from linka.entrypoints.api.contacts import CompanyId, Cursor, Limit, contact_pag
 
 @get("/companies", tags=["companies"], summary="Companies you may see, by name (keyset pages)")
 async def list_companies(
-    request: Request[Any, Any, Any], actor: CurrentActor, cursor: Cursor = None, limit: Limit = None
+    request: Request[Any, Any, Any],
+    actor: CurrentActor,
+    cursor: Cursor = None,
+    limit: Limit = None,
+    q: Annotated[str | None, Parameter(max_length=200, description="part of a name or mail domain")] = None,
 ) -> CompanyPage:
     async with runtime_of(request).db.read_session() as session:
-        page = await queries.list_companies(session, actor, cursor=cursor, limit=limit)
+        page = await queries.list_companies(session, actor, q=q, cursor=cursor, limit=limit)
         return CompanyPage(
             items=[CompanyOut.from_view(view) for view in page.items], next_cursor=page.next_cursor
         )

@@ -27,7 +27,8 @@ GroupId = Annotated[str, Parameter(max_length=32, description="`mg_…`")]
 EML = "message/rfc822"
 
 
-def _raw_download(runtime: Runtime, sha256: str, size: int, filename: str) -> Stream:
+def raw_email_download(runtime: Runtime, sha256: str, size: int, filename: str) -> Stream:
+    """An email as it arrived, as a download (the agent app's dead-letter page uses it too)."""
     if not runtime.blobs.exists(sha256):
         raise NotFound("original email")
     return Stream(
@@ -88,7 +89,7 @@ async def download_dead_letter(
     runtime = runtime_of(request)
     async with runtime.db.read_session() as session:
         letter = await queries.dead_letter_by_public_id(session, actor, dead_letter_id)
-    return _raw_download(runtime, letter.raw_sha256, letter.size, f"{letter.public_id}.eml")
+    return raw_email_download(runtime, letter.raw_sha256, letter.size, f"{letter.public_id}.eml")
 
 
 @post(
@@ -138,7 +139,9 @@ async def download_original(
         except Invalid as exc:
             raise NotFound("message") from exc
         original = await queries.original_of_group(session, group.id)
-    return _raw_download(runtime, original.raw_sha256, original.size, f"{ticket.code}-{group.public_id}.eml")
+    return raw_email_download(
+        runtime, original.raw_sha256, original.size, f"{ticket.code}-{group.public_id}.eml"
+    )
 
 
 routes = [list_dead_letters, show_dead_letter, download_dead_letter, retry, discard, download_original]

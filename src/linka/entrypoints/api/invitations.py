@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from linka.core.permissions import Origin, system_actor
 from linka.domains.accounts import credentials
 from linka.domains.accounts.credential_schemas import AcceptInvitationIn, InvitationOut
+from linka.domains.accounts.models import Agent
 from linka.domains.accounts.schemas import AgentOut
 from linka.entrypoints.api.auth import CurrentActor, runtime_of
 from linka.entrypoints.api.session import client_ip
@@ -40,13 +41,22 @@ async def invite_agent(
     summary="Accept an invitation: choose a password (and correct the name); then sign in",
 )
 async def accept_invitation(request: Request[Any, Any, Any], data: JSONBody[AcceptInvitationIn]) -> AgentOut:
+    agent = await accept_invitation_with_link(
+        request, token=data.token, password=data.password, name=data.name
+    )
+    return AgentOut.from_model(agent)
+
+
+async def accept_invitation_with_link(
+    request: Request[Any, Any, Any], *, token: str, password: str, name: str | None
+) -> Agent:
+    """Accept an invitation after the rate limit (shared by the API and the agent app)."""
     runtime = runtime_of(request)
     await runtime.auth_limits.attempt(ip=client_ip(request), account=None, kind="invitation")
     async with runtime.uow(system_actor(Origin.WEB)) as uow:
-        agent = await credentials.accept_invitation(
-            uow, token=data.token, password=data.password, name=data.name, links=runtime.links
+        return await credentials.accept_invitation(
+            uow, token=token, password=password, name=name, links=runtime.links
         )
-    return AgentOut.from_model(agent)
 
 
 routes = [invite_agent, accept_invitation]

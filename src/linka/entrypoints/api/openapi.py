@@ -4,8 +4,10 @@ how to authenticate. Litestar documents its own 400 body; ours replaces it."""
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin  # Litestar has no public name for its own plugin
 from litestar.openapi.spec import (
     Components,
+    OpenAPI,
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
@@ -61,8 +63,28 @@ def _error_response(description: str) -> OpenAPIResponse:
     )
 
 
-def finish_openapi(app: Litestar) -> None:
-    document = app.openapi_schema
+class _FinishingOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, finishing the document as it builds it."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        document = super()._build_openapi()
+        _finish(document)
+        return document
+
+
+def finish_openapi_when_built(app: Litestar) -> None:
+    """Have the app's OpenAPI document finished whenever Litestar builds it: on first use (a request for
+    it, or `app.openapi_schema`), not at app creation. Building it costs more than the rest of the app's
+    creation, and most apps (every test's) never need it."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    # Litestar creates the plugin itself and looks it up by its exact type, so it cannot be replaced;
+    # the subclass adds no state, so the instance can take its class.
+    plugin.__class__ = _FinishingOpenAPIPlugin
+
+
+def _finish(document: OpenAPI) -> None:
     if document.components is None:
         document.components = Components()
     components = document.components

@@ -16,9 +16,9 @@ from litestar.response import Stream
 
 from linka.core.errors import NotFound
 from linka.core.pagination import MAX_LIMIT
-from linka.core.permissions import require_write
+from linka.core.permissions import Actor, require_write
 from linka.domains.tickets import queries, thread_actions, thread_files, thread_queries
-from linka.domains.tickets.thread_models import MessageGroup
+from linka.domains.tickets.thread_models import Attachment, MessageGroup
 from linka.domains.tickets.thread_schemas import (
     AttachmentOut,
     ForwardIn,
@@ -116,6 +116,12 @@ async def upload_attachment(
     request: Request[Any, Any, Any], actor: CurrentActor, code: TicketCode
 ) -> AttachmentOut:
     """Larger than `LINKA_ATTACHMENT_MAX_BYTES`: 422 naming `file`, and nothing is kept."""
+    return thread_queries.attachment_out(await store_upload(request, actor, code))
+
+
+async def store_upload(request: Request[Any, Any, Any], actor: Actor, code: str) -> Attachment:
+    """The one file of a multipart body, stored and recorded as an upload to the ticket (the agent
+    app's upload uses it too)."""
     runtime = runtime_of(request)
     require_write(actor)
     # Refuse before storing a byte when the actor may not work the ticket.
@@ -130,11 +136,10 @@ async def upload_attachment(
     )
     try:
         async with runtime.uow(actor) as uow:
-            attachment = await thread_files.add_attachment(uow, code=code, file=file)
+            return await thread_files.add_attachment(uow, code=code, file=file)
     except BaseException:
         await discard(runtime.blobs, runtime.db, [file.sha256])
         raise
-    return thread_queries.attachment_out(attachment)
 
 
 def content_disposition(filename: str, *, inline: bool) -> str:

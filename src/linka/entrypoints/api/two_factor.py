@@ -19,6 +19,7 @@ from linka.domains.accounts.credential_schemas import (
     TwoFactorDisableIn,
     TwoFactorEnrolmentOut,
 )
+from linka.domains.accounts.models import Agent
 from linka.domains.accounts.schemas import AgentOut
 from linka.entrypoints.api.auth import CurrentActor, provide_enrolling_actor, runtime_of
 from linka.entrypoints.api.session import TWO_FACTOR_LIMIT_KIND, client_ip, password_check_limited, sign_in
@@ -53,17 +54,23 @@ async def start_two_factor(
 async def confirm_two_factor(
     request: Request[Any, Any, Any], data: JSONBody[TwoFactorCodeIn], enrolling_actor: EnrollingActor
 ) -> AgentOut:
+    return AgentOut.from_model(await confirm_own_two_factor(request, enrolling_actor, data.code))
+
+
+async def confirm_own_two_factor(request: Request[Any, Any, Any], actor: Actor, code: str) -> Agent:
+    """Finish enrolment with a code, rate-limited like two-factor sign-in (shared by the API and the
+    agent app). This session carries on, now fully signed in, at the new epoch."""
     runtime = runtime_of(request)
-    account = f"agent:{enrolling_actor.agent_id}"
+    account = f"agent:{actor.agent_id}"
     await runtime.auth_limits.attempt(ip=client_ip(request), account=account, kind=TWO_FACTOR_LIMIT_KIND)
     try:
-        async with runtime.uow(enrolling_actor) as uow:
-            agent = await credentials.confirm_two_factor(uow, code=data.code)
+        async with runtime.uow(actor) as uow:
+            agent = await credentials.confirm_two_factor(uow, code=code)
     except Invalid:
         await runtime.auth_limits.failed(account=account, kind=TWO_FACTOR_LIMIT_KIND)
         raise
-    sign_in(request, agent)  # this session carries on, now fully signed in, at the new epoch
-    return AgentOut.from_model(agent)
+    sign_in(request, agent)
+    return agent
 
 
 @delete(
@@ -75,10 +82,16 @@ async def confirm_two_factor(
 async def disable_two_factor(
     request: Request[Any, Any, Any], data: JSONBody[TwoFactorDisableIn], actor: CurrentActor
 ) -> Response[None]:
-    async with password_check_limited(request, actor, "password"), runtime_of(request).uow(actor) as uow:
-        agent = await credentials.disable_two_factor(uow, password=data.password)
-    sign_in(request, agent)
+    await disable_own_two_factor(request, actor, data.password)
     return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+async def disable_own_two_factor(request: Request[Any, Any, Any], actor: Actor, password: str) -> Agent:
+    """Turn one's two-factor off with the password, rate-limited (shared by the API and the agent app)."""
+    async with password_check_limited(request, actor, "password"), runtime_of(request).uow(actor) as uow:
+        agent = await credentials.disable_two_factor(uow, password=password)
+    sign_in(request, agent)
+    return agent
 
 
 @delete(

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
-from linka.core.i18n import LANGUAGES, SOURCE_LANGUAGE, plural_forms, untranslated
+from linka.core.i18n import LANGUAGES, SOURCE_LANGUAGE, conflicting_translations, plural_forms, untranslated
 
-SOURCE_ROOTS = ("entrypoints/web",)
+SOURCE_ROOTS = ("entrypoints/web", "entrypoints/realtime")
 METHOD_MAP = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 Message = tuple[str | tuple[str, ...], str]
@@ -49,9 +49,12 @@ def extract_messages() -> list[Message]:
 
 
 def missing_by_language() -> dict[str, list[str]]:
+    """Per language: untranslated messages, and messages two catalog files translate differently."""
     messages = extract_messages()
     return {
-        language: untranslated(language, messages) for language in LANGUAGES if language != SOURCE_LANGUAGE
+        language: untranslated(language, messages) + conflicting_translations(language)
+        for language in LANGUAGES
+        if language != SOURCE_LANGUAGE
     }
 
 

@@ -9,6 +9,7 @@ import signal
 import click
 
 from linka.entrypoints.cli.common import load_settings, prepare_data_dir, require_migrated
+from linka.entrypoints.realtime.publisher import TicketEventPublisher, publish_from_worker
 from linka.entrypoints.runtime import build_runtime
 from linka.entrypoints.worker.jobs import scheduled_jobs
 from linka.entrypoints.worker.runner import run_jobs_once, run_worker
@@ -27,6 +28,9 @@ def worker(once: bool) -> None:
 
 async def _run(once: bool) -> None:
     runtime = build_runtime(load_settings())
+    publisher = TicketEventPublisher(runtime.db)
+    runtime.bus.add_publisher(publisher)
+    publish_from_worker(publisher, runtime.settings.redis_url)
     try:
         if once:
             for name, count in (await run_jobs_once(runtime, scheduled_jobs(runtime))).items():

@@ -37,9 +37,8 @@ from typing import Any, TypeVar
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from linka.core import clock
 from linka.core.permissions import Origin, system_actor
-from linka.domains.mail import mailbox_actions, queries
+from linka.domains.mail import mailbox_actions
 from linka.domains.mail.intake import take_in_mail
 from linka.domains.mail.models import Mailbox
 from linka.entrypoints.runtime import Runtime
@@ -125,8 +124,8 @@ class _FetchFailed(Exception):
 
 async def poll_due_mailboxes(runtime: Runtime, *, parallel: int = PARALLEL_MAILBOXES) -> int:
     """Fetch every mailbox that is due, `parallel` at a time; returns the messages taken in."""
-    async with runtime.db.read_session() as session:
-        due = [m.id for m in await queries.mailboxes_due_for_polling(session, clock.now())]
+    async with runtime.uow(system_actor(Origin.SYSTEM)) as uow:
+        due = await mailbox_actions.claim_due_mailboxes(uow)
     if not due:
         return 0
     gate = asyncio.Semaphore(parallel)

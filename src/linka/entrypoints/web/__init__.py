@@ -9,7 +9,22 @@ from litestar import Router
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
-from linka.entrypoints.web import home, sign_in
+from linka.entrypoints.web import (
+    account_links,
+    admin,
+    answers,
+    companies,
+    contacts,
+    home,
+    inbox,
+    profile,
+    profile_two_factor,
+    sign_in,
+    ticket_actions,
+    ticket_answers,
+    ticket_page,
+    ticket_reply,
+)
 from linka.entrypoints.web.auth import provide_web_actor
 from linka.entrypoints.web.errors import WEB_EXCEPTION_HANDLERS
 
@@ -17,7 +32,22 @@ STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 web_router = Router(
     path="/",
-    route_handlers=[*sign_in.routes, *home.routes],
+    route_handlers=[
+        *sign_in.routes,
+        *home.routes,
+        *inbox.routes,
+        *admin.routes,
+        *ticket_page.routes,
+        *ticket_reply.routes,
+        *ticket_answers.routes,
+        *ticket_actions.routes,
+        *answers.routes,
+        *contacts.routes,
+        *companies.routes,
+        *profile.routes,
+        *profile_two_factor.routes,
+        *account_links.routes,
+    ],
     dependencies={"actor": Provide(provide_web_actor)},
     exception_handlers=WEB_EXCEPTION_HANDLERS,
     include_in_schema=False,

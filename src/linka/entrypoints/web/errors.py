@@ -42,9 +42,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     else:
         raise exc
     message = exc.message if isinstance(exc, LinkaError) else str(getattr(exc, "detail", ""))
-    return page(
-        request, template, {"status": status, "message": message}, actor=None, status_code=status
-    )
+    return page(request, template, {"status": status, "message": message}, actor=None, status_code=status)
 
 
 WEB_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {

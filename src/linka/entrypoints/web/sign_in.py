@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 
 from linka.core.errors import Invalid, RateLimited, Unauthorized
 from linka.core.i18n import supported
@@ -22,7 +22,7 @@ from linka.entrypoints.web.errors import redirect
 from linka.entrypoints.web.templating import page
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-NextUrl = Annotated[str | None, Parameter(query="next", required=False)]
+NextUrl = Annotated[str | None, QueryParameter(name="next", required=False)]
 
 
 def _login_page(
@@ -87,9 +87,7 @@ async def login_submit(
 async def two_factor_page(request: Request[Any, Any, Any], next_url: NextUrl = None) -> Response[Any]:
     if pending_two_factor_agent(request) is None:
         return redirect(request, "/login")
-    return page(
-        request, "auth/two_factor.html", {"next": safe_next(next_url), "error": ""}, actor=None
-    )
+    return page(request, "auth/two_factor.html", {"next": safe_next(next_url), "error": ""}, actor=None)
 
 
 @post("/login/two-factor")

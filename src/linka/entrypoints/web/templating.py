@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from litestar import Request
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
@@ -19,6 +19,7 @@ from linka.core import clock
 from linka.core.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from linka.core.permissions import Actor
 from linka.entrypoints.web.auth import translator_for
+from linka.entrypoints.web.labels import system_line
 from linka.entrypoints.web.navigation import navigation
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -44,6 +45,7 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals["app_version"] = __version__
+    env.globals["system_line"] = system_line
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -75,6 +77,7 @@ def page(
             "now": clock.now(),
             "htmx": request.headers.get("hx-request") == "true",
             "path": request.url.path,
+            "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **(context or {}),
         },
         status_code=status_code,

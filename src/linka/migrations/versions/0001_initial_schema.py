@@ -164,6 +164,11 @@ def upgrade() -> None:
         sa.Column("totp_enabled", sa.Boolean(), nullable=False),
         sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("auth_epoch", sa.Integer(), nullable=False),
+        sa.Column(
+            "notification_settings",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("invited_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -269,6 +274,51 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mailboxes")),
         sa.UniqueConstraint("public_id", name=op.f("uq_mailboxes_public_id")),
     )
+    op.create_table(
+        "answers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("shortcut", sa.String(length=32), nullable=True),
+        sa.Column("subject", sa.String(length=500), nullable=True),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=True),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("scope_key", sa.String(length=40), nullable=False),
+        sa.Column("owner_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("created_by_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_answers_created_by_agent_id_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_answers_department_id_departments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_answers_owner_agent_id_agents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_answers_public_id")),
+        sa.UniqueConstraint("scope_key", "shortcut", name="uq_answers_scope_key_shortcut"),
+    )
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.create_index("ix_answers_name", ["name", "id"], unique=False)
+        batch_op.create_index("ix_answers_owner", ["owner_agent_id"], unique=False)
+        batch_op.create_index("ix_answers_scope", ["scope", "department_id"], unique=False)
+
     op.create_table(
         "api_keys",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -648,6 +698,11 @@ def upgrade() -> None:
         sa.Column(
             "moved_from_ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column(
+            "line",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["author_agent_id"],
@@ -688,6 +743,64 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_cc_contact_id"), ["contact_id"], unique=False)
+
+    op.create_table(
+        "ticket_drafts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column(
+            "to_addresses",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "cc_addresses",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "bcc_addresses",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column(
+            "attachment_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_ticket_drafts_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_drafts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_drafts")),
+        sa.UniqueConstraint("ticket_id", "agent_id", name="uq_ticket_drafts_ticket_agent"),
+    )
+    with op.batch_alter_table("ticket_drafts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_drafts_agent_id"), ["agent_id"], unique=False)
+
+    op.create_table(
+        "ticket_reads",
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("read_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_ticket_reads_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_reads_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("agent_id", "ticket_id", name=op.f("pk_ticket_reads")),
+    )
+    with op.batch_alter_table("ticket_reads", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ticket_reads_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "ticket_search",
@@ -876,6 +989,14 @@ def downgrade() -> None:
 
     op.drop_table("ticket_tags")
     op.drop_table("ticket_search")
+    with op.batch_alter_table("ticket_reads", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_reads_ticket_id"))
+
+    op.drop_table("ticket_reads")
+    with op.batch_alter_table("ticket_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_drafts_agent_id"))
+
+    op.drop_table("ticket_drafts")
     with op.batch_alter_table("ticket_cc", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_cc_contact_id"))
 
@@ -946,6 +1067,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_agent_id"))
 
     op.drop_table("api_keys")
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.drop_index("ix_answers_scope")
+        batch_op.drop_index("ix_answers_owner")
+        batch_op.drop_index("ix_answers_name")
+
+    op.drop_table("answers")
     op.drop_table("mailboxes")
     with op.batch_alter_table("field_values", schema=None) as batch_op:
         batch_op.drop_index("ix_field_values_lookup")

@@ -13,6 +13,7 @@
   const live = {
     socket: null,
     retry: 1000,
+    connectedBefore: false,
     viewing: null,
     typing: false,
     connect() {
@@ -24,15 +25,18 @@
         this.retry = 1000;
         setStatus(true);
         if (this.viewing) this.send({ type: "view", ticket: this.viewing, typing: this.typing });
-        // Anything may have changed while we were away: refresh what is live on the page.
-        document.body.dispatchEvent(new CustomEvent("linka:resync"));
+        // After a reconnect anything may have changed while we were away: refresh what is live on
+        // the page. (Not on the first connection: the page was just rendered.)
+        if (this.connectedBefore) document.body.dispatchEvent(new CustomEvent("linka:resync"));
+        this.connectedBefore = true;
       });
       socket.addEventListener("message", (event) => {
         let message;
         try { message = JSON.parse(event.data); } catch { return; }
         handle(message);
       });
-      socket.addEventListener("close", () => {
+      socket.addEventListener("close", (event) => {
+        if (event.code === 4401) { location.reload(); return; }  // signed out: the page goes to sign-in
         setStatus(false);
         this.socket = null;
         setTimeout(() => this.connect(), this.retry);
@@ -133,6 +137,10 @@
       if (form) { event.preventDefault(); form.requestSubmit(); }
       return;
     }
+    if (event.key === "Escape" && typingInField(event.target)) {
+      event.target.blur();  // leave the field: the single-key shortcuts work again
+      return;
+    }
     if (event.ctrlKey || typingInField(event.target)) return;
     const keys = {
       "/": () => { const search = document.querySelector('[data-shortcut="search"]'); search?.focus(); search?.select(); return !!search; },
@@ -179,5 +187,83 @@
     live.connect();
     const page = document.querySelector("[data-ticket-code]");
     if (page) live.view(page.dataset.ticketCode);
+  });
+})();
+
+/* ---- ticket page: the reply editor (web/ticket_reply.py, templates/ticket/_editor.html) ----
+   Typing signal for colleagues, canned messages offered after "/shortcut" (Tab or Enter inserts the
+   first), removing an attached file. Modes, drafts and sending are server round trips (htmx). */
+(function () {
+  "use strict";
+
+  // A refused form (422) or a collision (409) comes back as the form with its messages: show it.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const status = event.detail.xhr.status;
+    const target = event.detail.target;
+    if ((status === 409 || status === 422) && target && target.closest && target.closest("[data-ticket-code], [data-answers]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  const SHORTCUT = /(^|\s)\/([a-z0-9_-]{1,32})$/i;
+
+  document.addEventListener("alpine:init", () => {
+    window.Alpine.data("replyEditor", () => ({
+      token: null,
+      init() {
+        const body = this.body();
+        if (!body || !body.value.trim()) window.linkaLive?.setTyping(false);
+        if (body && this.$root.hasAttribute("data-focus")) {
+          body.focus();
+          body.setSelectionRange(body.value.length, body.value.length);
+        }
+      },
+      body() { return this.$root.querySelector('textarea[name="text"]'); },
+      suggestions() { return this.$root.querySelector("[data-answer-suggestions]"); },
+      onInput(event) {
+        const body = event.target;
+        window.linkaLive?.setTyping(body.value.trim() !== "");
+        const before = body.value.slice(0, body.selectionStart);
+        const match = SHORTCUT.exec(before);
+        const box = this.suggestions();
+        if (!match) {
+          this.token = null;
+          box?.replaceChildren();
+          return;
+        }
+        this.token = { start: before.length - match[2].length - 1, end: before.length };
+        if (box && window.htmx) {
+          const code = encodeURIComponent(this.$root.dataset.code);
+          window.htmx.ajax("GET", `/tickets/${code}/answers?q=${encodeURIComponent(match[2])}`, { target: box, swap: "innerHTML" });
+        }
+      },
+      onKeydown(event) {
+        if (event.key !== "Tab" && event.key !== "Enter") return;
+        if (event.ctrlKey || event.shiftKey || event.altKey || event.metaKey || !this.token) return;
+        const first = this.suggestions()?.querySelector("[data-answer-text]");
+        if (!first) return;
+        event.preventDefault();
+        this.insert(first.dataset.answerText);
+      },
+      insertAnswer(event) { this.insert(event.currentTarget.dataset.answerText); },
+      insert(text) {
+        const body = this.body();
+        if (!body) return;
+        const start = this.token ? this.token.start : body.selectionStart;
+        const end = this.token ? this.token.end : body.selectionEnd;
+        body.value = body.value.slice(0, start) + text + body.value.slice(end);
+        const caret = start + text.length;
+        body.focus();
+        body.setSelectionRange(caret, caret);
+        this.token = null;
+        this.suggestions()?.replaceChildren();
+        body.dispatchEvent(new Event("input", { bubbles: true }));  // autosave and the typing signal
+      },
+      removeFile(event) {
+        event.currentTarget.closest("li")?.remove();
+        this.body()?.dispatchEvent(new Event("input", { bubbles: true }));
+      },
+    }));
   });
 })();
