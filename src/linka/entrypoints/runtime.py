@@ -14,6 +14,7 @@ from linka.core.sealing import Sealer
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts.ratelimit import AuthLimiter, storage_uri
 from linka.domains.accounts.tokens import LinkSigner
+from linka.domains.tickets import assignment_mail
 from linka.domains.tickets import handlers as tickets_handlers
 
 
@@ -69,10 +70,11 @@ def build_runtime(settings: Settings, db: Database | None = None) -> Runtime:
         settings.effective_database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
     )
     runtime = Runtime(settings=settings, db=database)
-    register_handlers(runtime.bus)
+    register_handlers(runtime.bus, base_url=settings.base_url)
     return runtime
 
 
-def register_handlers(bus: EventBus) -> None:
+def register_handlers(bus: EventBus, *, base_url: str = "http://127.0.0.1:8000") -> None:
     """Each domain's handlers subscribe here (automation, SLA, routing… as they arrive)."""
     tickets_handlers.register(bus)
+    assignment_mail.register(bus, base_url=base_url)

@@ -8,6 +8,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from linka.core.permissions import Origin, system_actor
+from linka.domains.accounts import agent_actions
+from linka.domains.accounts.schemas import NotificationSettings
 from linka.domains.tickets import routing_actions, status_actions, thread_actions
 from linka.domains.tickets.statuses import Status
 from linka.entrypoints.runtime import Runtime
@@ -152,3 +154,20 @@ async def test_two_servers_on_redis_behave_as_one(
         async with first_runtime.uow(SYSTEM) as uow:
             await thread_actions.add_note(uow, code=code, text="Written on the first server.")
         assert (await sara.next_of("tickets"))["codes"] == [code]
+
+
+async def test_no_browser_notice_for_an_agent_who_turned_them_off(
+    served: Served, runtime: Runtime, personas: Personas
+) -> None:
+    code = personas.ticket_codes["karel"]
+    sara = await actor_for(runtime.db, personas.support_agent)
+    async with runtime.uow(sara) as uow:
+        await agent_actions.set_notification_settings(
+            uow, settings=NotificationSettings(assigned_browser=False, assigned_email=False)
+        )
+    supervisor = await actor_for(runtime.db, personas.support_supervisor)
+    async with agent_socket(served, personas.support_agent) as support:
+        async with runtime.uow(supervisor) as uow:
+            await routing_actions.assign_ticket(uow, code=code, agent_id=personas.support_agent.id)
+        assert code in (await support.next_of("tickets"))["codes"]  # the list still refreshes
+        await support.nothing_of("notify")

@@ -157,7 +157,7 @@ async def two_factor_required(session: AsyncSession) -> bool:
     return bool((await session.execute(query)).scalar_one_or_none())
 
 
-async def _workspace_name(session: AsyncSession) -> str:
+async def workspace_name(session: AsyncSession) -> str:
     query = select(WorkspaceSettings.name).where(WorkspaceSettings.id == WORKSPACE_SETTINGS_ID)
     return (await session.execute(query)).scalar_one_or_none() or "Linka"
 
@@ -277,7 +277,7 @@ async def request_password_reset(uow: UnitOfWork, *, email: str, links: LinkSign
             "email": agent.email,
             "link": links.link("reset-password", token),
             "valid_hours": max(1, links.password_reset_max_age // 3600),
-            "workspace": await _workspace_name(uow.session),
+            "workspace": await workspace_name(uow.session),
         },
     )
     uow.history("agent", agent.id, "password_reset_requested")
@@ -322,7 +322,7 @@ async def invite_agent(uow: UnitOfWork, *, agent_id: int, links: LinkSigner) -> 
     if agent.password_hash is not None:
         raise Conflict("agent", "this agent already has a password; they can reset it")
     token = links.sign(Purpose.INVITATION, agent_public_id=agent.public_id, epoch=agent.auth_epoch)
-    workspace = await _workspace_name(uow.session)
+    workspace = await workspace_name(uow.session)
     await mail.queue_system_mail(
         uow,
         kind="invitation",

@@ -503,3 +503,24 @@ async def notification_settings_of(session: AsyncSession, agent_id: int) -> Noti
         await session.execute(select(Agent.notification_settings).where(Agent.id == agent_id))
     ).scalar_one_or_none()
     return NotificationSettings.from_stored(stored)
+
+
+async def assignment_mail_recipient(session: AsyncSession, agent_id: int) -> tuple[str, str, str] | None:
+    """(email, name, language) of an active agent who asked to be mailed when given a ticket; else None."""
+    row = (
+        await session.execute(
+            select(
+                Agent.email, Agent.name, Agent.language, Agent.notification_settings, Agent.is_active
+            ).where(Agent.id == agent_id)
+        )
+    ).one_or_none()
+    if row is None or not row.is_active:
+        return None
+    if not NotificationSettings.from_stored(row.notification_settings).assigned_email:
+        return None
+    return row.email, row.name, row.language
+
+
+async def wants_browser_notices(session: AsyncSession, agent_id: int) -> bool:
+    """Whether the agent's open app should pop up a notice when a ticket is assigned to them."""
+    return (await notification_settings_of(session, agent_id)).assigned_browser

@@ -28,6 +28,7 @@ class AgentConnection:
     viewing: str | None = None
     typing: bool = False
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    browser_notices: bool = True  # the agent's notification setting "a ticket was assigned to me"
     shown_presence: dict[str, Any] | None = None  # the last presence message sent (none repeats it)
 
     @property
@@ -112,7 +113,7 @@ class RealtimeHub:
             if codes:
                 connection.push({"type": "tickets", "codes": codes})
             for code, agent_id, by_agent_id in assignments:
-                if agent_id == connection.agent_id and by_agent_id != connection.agent_id:
+                if connection.browser_notices and agent_id == connection.agent_id != by_agent_id:
                     t = Translator(connection.actor.language, connection.actor.timezone)
                     text = t.gettext("Ticket %(code)s was assigned to you") % {"code": code}
                     connection.push({"type": "notify", "kind": "assigned", "ticket": code, "text": text})

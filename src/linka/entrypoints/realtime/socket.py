@@ -21,6 +21,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from linka.core.errors import LinkaError
 from linka.core.permissions import Actor, Origin
+from linka.domains.accounts import queries as accounts_queries
 from linka.domains.tickets import queries as ticket_queries
 from linka.entrypoints.api.auth import optional_actor, runtime_of
 from linka.entrypoints.realtime.hub import AgentConnection, RealtimeHub
@@ -65,7 +66,7 @@ async def agent_socket(socket: WebSocket[Any, Any, Any]) -> None:
         # 4401 tells the page its session is gone (it reloads, and lands on the sign-in page).
         await socket.close(code=4401 if actor is None or actor.agent_id is None else 1013)
         return
-    connection = AgentConnection(actor=actor)
+    connection = AgentConnection(actor=actor, browser_notices=await _wants_notices(socket, actor.agent_id))
     hub.connections.add(connection)
     sender = asyncio.create_task(_send_queued(socket, connection))
     try:
@@ -104,6 +105,7 @@ async def _receive(socket: WebSocket[Any, Any, Any], hub: RealtimeHub, connectio
             if fresh != connection.actor:
                 allowed.clear()
             connection.actor, checked_actor_at = fresh, time.monotonic()
+            connection.browser_notices = await _wants_notices(socket, connection.agent_id)
         if raw is None:
             if connection.viewing:  # heartbeat: still here
                 await hub.announce(connection, connection.viewing)
@@ -116,6 +118,11 @@ async def _receive(socket: WebSocket[Any, Any, Any], hub: RealtimeHub, connectio
         elif message.get("type") == "leave" and connection.viewing:
             previous, connection.viewing, connection.typing = connection.viewing, None, False
             await hub.announce(connection, previous, gone=True)
+
+
+async def _wants_notices(socket: WebSocket[Any, Any, Any], agent_id: int) -> bool:
+    async with runtime_of(cast(Request[Any, Any, Any], socket)).db.read_session() as session:
+        return await accounts_queries.wants_browser_notices(session, agent_id)
 
 
 def _parse(raw: str) -> dict[str, Any] | None:
