@@ -13,6 +13,8 @@ class LinkaError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # field → (untranslated template, values): what the web app translates; the API sends `fields`.
+        self.templates: dict[str, tuple[str, dict[str, object]]] = {}
 
 
 class Invalid(LinkaError):
@@ -21,9 +23,21 @@ class Invalid(LinkaError):
     code = "invalid"
     status = 422
 
-    def __init__(self, field: str, message: str, *, more: dict[str, str] | None = None) -> None:
-        fields = {field: message, **(more or {})}
-        super().__init__(f"{field}: {message}", fields=fields)
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        values: dict[str, object] | None = None,
+        more: dict[str, str] | None = None,
+    ) -> None:
+        """`message` is English; with `values` it is a template with `%(name)s` placeholders (a msgid
+        the web app translates, see entrypoints/web/form_errors.py)."""
+        text = message % values if values else message
+        fields = {field: text, **(more or {})}
+        super().__init__(f"{field}: {text}", fields=fields)
+        self.templates = {name: (other, {}) for name, other in (more or {}).items()}
+        self.templates[field] = (message, dict(values or {}))
 
 
 class Conflict(Invalid):

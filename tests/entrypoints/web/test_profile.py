@@ -109,7 +109,7 @@ async def test_changing_the_password(client: AppClient, personas: Personas, db: 
         client, "/profile/password", {"current_password": person.password, "new_password": "short"}
     )
     assert weak.status_code == 422
-    assert "must be at least 10 characters" in text_of(weak.text)
+    assert "legalább 10 karakter hosszú kell legyen" in text_of(weak.text)
     done = await post_form(
         client,
         "/profile/password",

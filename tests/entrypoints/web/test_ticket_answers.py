@@ -148,7 +148,7 @@ async def test_an_agent_creates_edits_and_deletes_a_personal_canned_message(
         {"kind": "canned", "scope": "personal", "name": "Znovu", "shortcut": "diky", "body": "x"},
     )
     assert clash.status_code == 409
-    assert "/diky is already used in this scope" in text_of(clash.text)
+    assert "/diky se v tomto rozsahu už používá" in text_of(clash.text)
 
     edited = await post_form(
         client, f"/answers/{answer.public_id}", {"name": "Díky", "shortcut": "diky", "body": "Díky moc!"}

@@ -69,7 +69,7 @@ async def test_a_transition_the_table_refuses_is_shown_and_changes_nothing(
     refused = await htmx_post(client, f"/tickets/{code}/status", {"status": "open"})
 
     assert refused.status_code == 409
-    assert "a closed ticket is locked" in text_of(refused.text)
+    assert "uzavřený tiket je zamčený" in text_of(refused.text)
     assert (await ticket(runtime, code)).status == "closed"
     panel = await client.get(f"/tickets/{code}/panel")
     assert 'value="open"' not in panel.text  # only moves the table allows are offered
@@ -117,7 +117,7 @@ async def test_assign_unassign_and_transfer(client: AppClient, runtime: Runtime,
 
     refused = await htmx_post(client, f"/tickets/{code}/assign", {"agent": personas.sales_agent.public_id})
     assert refused.status_code == 422
-    assert "does not work tickets of the department" in text_of(refused.text)
+    assert "nepracuje na tiketech tohoto oddělení" in text_of(refused.text)
 
     await htmx_post(client, f"/tickets/{code}/assign", {"agent": ""})
     assert (await ticket(runtime, code)).assignee_id is None
@@ -258,7 +258,7 @@ async def test_without_javascript_a_refused_change_shows_the_whole_page(
 
     assert response.status_code == 422
     assert f'data-ticket-code="{code}"' in response.text
-    assert "must be one of low, normal, high, urgent" in text_of(response.text)
+    assert "musí být low, normal, high nebo urgent" in text_of(response.text)
     assert (await ticket(runtime, code)).priority == 1
 
 

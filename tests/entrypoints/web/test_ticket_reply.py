@@ -144,7 +144,7 @@ async def test_a_bad_address_is_shown_next_to_the_field_and_nothing_is_sent(
     )
 
     assert response.status_code == 422
-    assert "not an email address" in text_of(response.text)
+    assert "není e-mailová adresa" in text_of(response.text)
     assert "Ahoj" in response.text  # what was written stays in the editor
     assert await rows(runtime, OutgoingMail, OutgoingMail.ticket_id == personas.tickets["karel"]) == []
 

@@ -95,7 +95,7 @@ async def create_agent(
     if await _email_taken(uow, email):
         raise Conflict("email", "another agent already uses this email")
     if language not in LANGUAGES:
-        raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}")
+        raise Invalid("language", "must be one of %(choices)s", values={"choices": ", ".join(LANGUAGES)})
     if not name.strip():
         raise Invalid("name", "must not be empty")
     check_timezone(timezone)

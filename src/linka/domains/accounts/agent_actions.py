@@ -60,13 +60,13 @@ def _clean_name(name: str) -> str:
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > NAME_MAX:
-        raise Invalid("name", f"at most {NAME_MAX} characters")
+        raise Invalid("name", "at most %(max)s characters", values={"max": NAME_MAX})
     return name
 
 
 def _check_signature(signature: str) -> str:
     if len(signature) > SIGNATURE_MAX:
-        raise Invalid("signature", f"at most {SIGNATURE_MAX} characters")
+        raise Invalid("signature", "at most %(max)s characters", values={"max": SIGNATURE_MAX})
     if "\x00" in signature:
         raise Invalid("signature", "must not contain NUL characters")
     return signature
@@ -74,13 +74,15 @@ def _check_signature(signature: str) -> str:
 
 def _check_language(language: str) -> str:
     if language not in LANGUAGES:
-        raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}")
+        raise Invalid("language", "must be one of %(choices)s", values={"choices": ", ".join(LANGUAGES)})
     return language
 
 
 def _check_availability(availability: str) -> str:
     if availability not in AVAILABILITIES:
-        raise Invalid("availability", f"must be one of {', '.join(AVAILABILITIES)}")
+        raise Invalid(
+            "availability", "must be one of %(choices)s", values={"choices": ", ".join(AVAILABILITIES)}
+        )
     return availability
 
 

@@ -129,7 +129,11 @@ async def delete_department(uow: UnitOfWork, *, department_id: int) -> None:
         )
     ).scalar_one()
     if members:
-        raise Conflict("members", f"the department still has {members} member(s); remove them first")
+        raise Conflict(
+            "members",
+            "the department still has %(members)s member(s); remove them first",
+            values={"members": members},
+        )
     before = department_snapshot(department)
     await uow.session.delete(department)
     try:

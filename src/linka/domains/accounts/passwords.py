@@ -16,9 +16,9 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
 
 def check_policy(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_LENGTH:
-        raise Invalid(field, f"must be at least {MIN_LENGTH} characters")
+        raise Invalid(field, "must be at least %(min_length)s characters", values={"min_length": MIN_LENGTH})
     if len(password) > MAX_LENGTH:
-        raise Invalid(field, f"must be at most {MAX_LENGTH} characters")
+        raise Invalid(field, "must be at most %(max)s characters", values={"max": MAX_LENGTH})
     if password.strip() == "" or len(set(password)) < 4:
         raise Invalid(field, "is too easy to guess")
 

@@ -27,10 +27,16 @@ def checked_permissions(uow: UnitOfWork, names: Sequence[str]) -> list[str]:
     known = {p.value for p in Permission}
     unknown = sorted({name for name in names if name not in known})
     if unknown:
-        raise Invalid("permissions", f"unknown permission(s): {', '.join(unknown)}")
+        raise Invalid(
+            "permissions", "unknown permission(s): %(choices)s", values={"choices": ", ".join(unknown)}
+        )
     owner_only = sorted({name for name in names if Permission(name) in OWNER_ONLY})
     if owner_only:
-        raise Invalid("permissions", f"only owners hold {', '.join(owner_only)}; a role cannot grant it")
+        raise Invalid(
+            "permissions",
+            "only owners hold %(choices)s; a role cannot grant it",
+            values={"choices": ", ".join(owner_only)},
+        )
     wanted = {Permission(name) for name in names}
     if not uow.actor.is_admin and not wanted <= uow.actor.permissions:
         raise Forbidden("you may grant only permissions you hold yourself")
@@ -122,7 +128,9 @@ async def delete_role(uow: UnitOfWork, *, role_id: int) -> None:
         await uow.session.execute(select(func.count()).select_from(Agent).where(Agent.role_id == role.id))
     ).scalar_one()
     if holders:
-        raise Conflict("id", f"the role is still assigned to {holders} agent(s)")
+        raise Conflict(
+            "id", "the role is still assigned to %(holders)s agent(s)", values={"holders": holders}
+        )
     before = role_snapshot(role)
     await uow.session.delete(role)
     await uow.session.flush()

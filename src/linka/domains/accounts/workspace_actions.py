@@ -53,7 +53,7 @@ def _clean_name(name: str) -> str:
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > NAME_MAX:
-        raise Invalid("name", f"at most {NAME_MAX} characters")
+        raise Invalid("name", "at most %(max)s characters", values={"max": NAME_MAX})
     return name
 
 
@@ -70,7 +70,9 @@ async def update_workspace_settings(
     if not isinstance(name, UnsetType):
         name = _clean_name(name)
     if not isinstance(default_language, UnsetType) and default_language not in LANGUAGES:
-        raise Invalid("default_language", f"must be one of {', '.join(LANGUAGES)}")
+        raise Invalid(
+            "default_language", "must be one of %(choices)s", values={"choices": ", ".join(LANGUAGES)}
+        )
     if not isinstance(default_timezone, UnsetType):
         check_timezone(default_timezone, field="default_timezone")
     row = await settings_row(uow)

@@ -33,7 +33,9 @@ def _enum(field: str, value: str, kinds: type[AnswerKind] | type[AnswerScope]) -
     try:
         return kinds(value)
     except ValueError:
-        raise Invalid(field, f"must be one of {', '.join(kind.value for kind in kinds)}") from None
+        raise Invalid(
+            field, "must be one of %(choices)s", values={"choices": ", ".join(kind.value for kind in kinds)}
+        ) from None
 
 
 def _name(value: str) -> str:
@@ -41,7 +43,7 @@ def _name(value: str) -> str:
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > NAME_MAX:
-        raise Invalid("name", f"at most {NAME_MAX} characters")
+        raise Invalid("name", "at most %(max)s characters", values={"max": NAME_MAX})
     return name
 
 
@@ -65,13 +67,13 @@ def _subject(kind: AnswerKind, value: str | None) -> str | None:
     if kind is AnswerKind.CANNED:
         raise Invalid("subject", "only predefined answers have a subject")
     if len(subject) > SUBJECT_MAX:
-        raise Invalid("subject", f"at most {SUBJECT_MAX} characters")
+        raise Invalid("subject", "at most %(max)s characters", values={"max": SUBJECT_MAX})
     return subject
 
 
 def _body(value: str) -> str:
     if len(value) > BODY_MAX:
-        raise Invalid("body_html", f"at most {BODY_MAX} characters")
+        raise Invalid("body_html", "at most %(max)s characters", values={"max": BODY_MAX})
     body = sanitise_html(value).strip()
     if not body:
         raise Invalid("body_html", "must not be empty")
@@ -82,7 +84,11 @@ def _language(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     if value not in LANGUAGES:
-        raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}, or null for any")
+        raise Invalid(
+            "language",
+            "must be one of %(choices)s, or null for any",
+            values={"choices": ", ".join(LANGUAGES)},
+        )
     return value
 
 
@@ -113,7 +119,9 @@ async def _check_shortcut_free(uow: UnitOfWork, answer: Answer) -> None:
     with uow.session.no_autoflush:  # the check must run before the clashing row reaches the index
         clash = (await uow.session.execute(query.limit(1))).first()
     if clash is not None:
-        raise Conflict("shortcut", f"/{answer.shortcut} is already used in this scope")
+        raise Conflict(
+            "shortcut", "/%(shortcut)s is already used in this scope", values={"shortcut": answer.shortcut}
+        )
 
 
 def _event(answer: Answer, change: str) -> AnswerChanged:

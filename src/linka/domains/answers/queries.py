@@ -126,7 +126,7 @@ async def usable_answers(
         conditions.append(Answer.kind == wanted_kind)
     if q is not None and q.strip():
         if len(q) > Q_MAX:
-            raise Invalid("q", f"at most {Q_MAX} characters")
+            raise Invalid("q", "at most %(max)s characters", values={"max": Q_MAX})
         conditions.append(Answer.search_text.contains(fold(q.strip().removeprefix("/")), autoescape=True))
     if department_id is not None:
         conditions.append(

@@ -63,11 +63,11 @@ def _emails(values: list[str]) -> list[str]:
     for raw in values:
         email = queries.check_text("emails", normalise_email(raw), 254)
         if not EMAIL_RE.fullmatch(email):
-            raise Invalid("emails", f"{raw!r} is not an email address")
+            raise Invalid("emails", "%(raw)s is not an email address", values={"raw": repr(raw)})
         if email not in found:
             found.append(email)
     if len(found) > MAX_EMAILS:
-        raise Invalid("emails", f"at most {MAX_EMAILS}")
+        raise Invalid("emails", "at most %(max)s", values={"max": MAX_EMAILS})
     return found
 
 
@@ -76,11 +76,11 @@ def _phones(values: list[str]) -> list[str]:
     for raw in values:
         phone = " ".join(queries.check_text("phones", raw, 64).split())
         if not PHONE_RE.fullmatch(phone):
-            raise Invalid("phones", f"{raw!r} is not a phone number")
+            raise Invalid("phones", "%(raw)s is not a phone number", values={"raw": repr(raw)})
         if phone not in found:
             found.append(phone)
     if len(found) > MAX_PHONES:
-        raise Invalid("phones", f"at most {MAX_PHONES}")
+        raise Invalid("phones", "at most %(max)s", values={"max": MAX_PHONES})
     return found
 
 
@@ -89,17 +89,19 @@ def _domains(values: list[str]) -> list[str]:
     for raw in values:
         domain = queries.check_text("domains", raw.strip().lower().removeprefix("@"), 253)
         if not DOMAIN_RE.fullmatch(domain):
-            raise Invalid("domains", f"{raw!r} is not a mail domain")
+            raise Invalid("domains", "%(raw)s is not a mail domain", values={"raw": repr(raw)})
         if domain not in found:
             found.append(domain)
     if len(found) > MAX_DOMAINS:
-        raise Invalid("domains", f"at most {MAX_DOMAINS}")
+        raise Invalid("domains", "at most %(max)s", values={"max": MAX_DOMAINS})
     return found
 
 
 def _language(value: str | None) -> str | None:
     if value is not None and value not in LANGUAGES:
-        raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}, or null")
+        raise Invalid(
+            "language", "must be one of %(choices)s, or null", values={"choices": ", ".join(LANGUAGES)}
+        )
     return value
 
 
@@ -122,7 +124,11 @@ async def _check_emails_free(uow: UnitOfWork, emails: list[str], *, contact_id: 
         query = query.where(ContactEmail.contact_id != contact_id)
     taken = sorted((await uow.session.execute(query)).scalars())
     if taken:
-        raise Conflict("emails", f"already the email of another contact: {', '.join(taken)}")
+        raise Conflict(
+            "emails",
+            "already the email of another contact: %(choices)s",
+            values={"choices": ", ".join(taken)},
+        )
 
 
 async def _check_domains_free(uow: UnitOfWork, domains: list[str], *, company_id: int | None = None) -> None:
@@ -133,7 +139,11 @@ async def _check_domains_free(uow: UnitOfWork, domains: list[str], *, company_id
         query = query.where(CompanyDomain.company_id != company_id)
     taken = sorted((await uow.session.execute(query)).scalars())
     if taken:
-        raise Conflict("domains", f"already a domain of another company: {', '.join(taken)}")
+        raise Conflict(
+            "domains",
+            "already a domain of another company: %(choices)s",
+            values={"choices": ", ".join(taken)},
+        )
 
 
 async def _company_id(uow: UnitOfWork, company_id: int) -> int:
@@ -286,7 +296,9 @@ async def delete_contact(uow: UnitOfWork, *, contact_id: int) -> None:
     tickets = await tickets_queries.count_tickets_of_contact(uow.session, contact.id)
     if tickets:
         raise Conflict(
-            "contact", f"the contact has {tickets} ticket(s); merge it into another contact instead"
+            "contact",
+            "the contact has %(tickets)s ticket(s); merge it into another contact instead",
+            values={"tickets": tickets},
         )
     emails = await queries.emails_of(uow.session, contact.id)
     phones = await queries.phones_of(uow.session, contact.id)
@@ -492,7 +504,7 @@ async def contact_for_email(
     require_write(uow.actor)
     clean = normalise_email(email)
     if len(clean) > 254 or not EMAIL_RE.fullmatch(clean):
-        raise Invalid(field, f"{email!r} is not an email address")
+        raise Invalid(field, "%(email)s is not an email address", values={"email": repr(email)})
     existing = await queries.contact_by_email(uow.session, clean)
     if existing is not None:
         return existing

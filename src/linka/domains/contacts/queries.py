@@ -274,7 +274,7 @@ async def company_views(
 def check_text(field: str, value: str, max_length: int) -> str:
     """Refuse what no database stores the same way: NUL characters and broken Unicode."""
     if len(value) > max_length:
-        raise Invalid(field, f"at most {max_length} characters")
+        raise Invalid(field, "at most %(max)s characters", values={"max": max_length})
     if "\x00" in value:
         raise Invalid(field, "must not contain NUL characters")
     try:

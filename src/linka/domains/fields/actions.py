@@ -60,7 +60,9 @@ def _kind(value: str) -> Kind:
     try:
         return Kind(value)
     except ValueError:
-        raise Invalid("kind", f"must be one of {', '.join(k.value for k in Kind)}") from None
+        raise Invalid(
+            "kind", "must be one of %(choices)s", values={"choices": ", ".join(k.value for k in Kind)}
+        ) from None
 
 
 def _key(value: str) -> str:
@@ -82,7 +84,11 @@ def _translations(values: Mapping[str, str] | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for language, text in (values or {}).items():
         if language not in LANGUAGES:
-            raise Invalid("translations", f"languages are {', '.join(LANGUAGES)}; not {language!r}")
+            raise Invalid(
+                "translations",
+                "languages are %(choices)s; not %(language)s",
+                values={"choices": ", ".join(LANGUAGES), "language": repr(language)},
+            )
         cleaned = clean_text(f"translations.{language}", " ".join(str(text).split()), LABEL_MAX)
         if cleaned:
             found[language] = cleaned
@@ -100,12 +106,12 @@ def _options(kind: Kind, values: Sequence[str]) -> list[str]:
         if not option:
             raise Invalid("options", "an option must not be empty")
         if option in found:
-            raise Invalid("options", f"{option!r} is given twice")
+            raise Invalid("options", "%(option)s is given twice", values={"option": repr(option)})
         found.append(option)
     if not found:
         raise Invalid("options", "a select field needs at least one option")
     if len(found) > MAX_OPTIONS:
-        raise Invalid("options", f"at most {MAX_OPTIONS}")
+        raise Invalid("options", "at most %(max)s", values={"max": MAX_OPTIONS})
     return found
 
 
@@ -118,7 +124,7 @@ def _required(kind: Kind, required: bool) -> bool:
 
 def _position(value: int) -> int:
     if not 0 <= value <= POSITION_MAX:
-        raise Invalid("position", f"between 0 and {POSITION_MAX}")
+        raise Invalid("position", "between 0 and %(max)s", values={"max": POSITION_MAX})
     return value
 
 
@@ -153,12 +159,20 @@ async def create_field(
         updated_at=uow.now,
     )
     if await queries.field_by_key(uow.session, target, key) is not None:
-        raise Conflict("key", f"a {target.value} field with the key {key!r} exists")
+        raise Conflict(
+            "key",
+            "a %(entity)s field with the key %(key)s exists",
+            values={"entity": target.value, "key": repr(key)},
+        )
     count = await uow.session.execute(
         select(func.count()).select_from(CustomField).where(CustomField.entity == target.value)
     )
     if count.scalar_one() >= MAX_FIELDS:
-        raise Conflict("entity", f"at most {MAX_FIELDS} custom fields per {target.value}")
+        raise Conflict(
+            "entity",
+            "at most %(max)s custom fields per %(entity)s",
+            values={"max": MAX_FIELDS, "entity": target.value},
+        )
     uow.session.add(field)
     await uow.flush_or_conflict("key", "a field with this key exists")
     uow.history("custom_field", field.id, "created", after=field_snapshot(field))
@@ -195,7 +209,9 @@ async def update_field(
         if used:
             named = "; ".join(f"{option!r} is held by {count}" for option, count in sorted(used.items()))
             raise Conflict(
-                "options", f"cannot remove options in use ({named}); change those {field.entity}s first"
+                "options",
+                "cannot remove options in use (%(named)s); change those %(entity)ss first",
+                values={"named": named, "entity": field.entity},
             )
         field.options = new_options
     if not isinstance(required, UnsetType):

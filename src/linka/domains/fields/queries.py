@@ -269,7 +269,11 @@ async def checked_field_filter(
         convert = _bound_number if kind is Kind.NUMBER else _bound_day
         for bound in (value.low, value.high):
             if bound is not None and convert(bound) is None:
-                raise Invalid(field_name(key), f"{bound!r} is not a {kind.value}")
+                raise Invalid(
+                    field_name(key),
+                    "%(bound)s is not a %(kind)s",
+                    values={"bound": repr(bound), "kind": kind.value},
+                )
         return field_filter(entity, key, value, id_column)
     items = list(value) if isinstance(value, list | tuple) else [value]
     for item in items:

@@ -65,7 +65,7 @@ def field_name(key: str) -> str:
 def clean_text(field: str, value: str, max_length: int) -> str:
     """Refuse what no database stores the same way: NUL characters and broken Unicode."""
     if len(value) > max_length:
-        raise Invalid(field, f"at most {max_length} characters")
+        raise Invalid(field, "at most %(max)s characters", values={"max": max_length})
     if "\x00" in value:
         raise Invalid(field, "must not contain NUL characters")
     try:
@@ -131,41 +131,57 @@ def parse(kind: Kind, options: list[str], key: str, value: object) -> list[Store
         return []  # what an emptied form field sends, whatever the kind
     if kind is Kind.TEXT:
         if not isinstance(value, str):
-            raise Invalid(field, f"must be text, not {_describe(value)}")
+            raise Invalid(field, "must be text, not %(value)s", values={"value": _describe(value)})
         text = clean_text(field, value.strip(), TEXT_MAX)
         return [Stored(text)] if text else []
     if kind is Kind.NUMBER:
         number = number_of(value)
         if number is None:
-            raise Invalid(field, f"must be a number, not {_describe(value)}")
+            raise Invalid(field, "must be a number, not %(value)s", values={"value": _describe(value)})
         if abs(number) > NUMBER_LIMIT:
             raise Invalid(field, "must be between -1e15 and 1e15")
         return [Stored(number_text(number), number)]
     if kind is Kind.DATE:
         day = date_of(value)
         if day is None:
-            raise Invalid(field, f"must be a date as YYYY-MM-DD, not {_describe(value)}")
+            raise Invalid(
+                field, "must be a date as YYYY-MM-DD, not %(value)s", values={"value": _describe(value)}
+            )
         return [Stored(day.isoformat(), float(day.toordinal()))]
     if kind is Kind.SELECT:
         if not isinstance(value, str):
-            raise Invalid(field, f"must be one of the options ({_options_hint(options)})")
+            raise Invalid(
+                field, "must be one of the options (%(options)s)", values={"options": _options_hint(options)}
+            )
         if value not in options:
-            raise Invalid(field, f"{_describe(value)} is not an option; choose from {_options_hint(options)}")
+            raise Invalid(
+                field,
+                "%(value)s is not an option; choose from %(options)s",
+                values={"value": _describe(value), "options": _options_hint(options)},
+            )
         return [Stored(value)]
     if kind is Kind.MULTI_SELECT:
         if not isinstance(value, list | tuple):
-            raise Invalid(field, f"must be a list of options ({_options_hint(options)})")
+            raise Invalid(
+                field, "must be a list of options (%(options)s)", values={"options": _options_hint(options)}
+            )
         unknown = [item for item in value if not isinstance(item, str) or item not in options]
         if unknown:
             named = ", ".join(_describe(item) for item in unknown[:5])
-            raise Invalid(field, f"not an option: {named}; choose from {_options_hint(options)}")
+            raise Invalid(
+                field,
+                "not an option: %(named)s; choose from %(options)s",
+                values={"named": named, "options": _options_hint(options)},
+            )
         chosen = set(value)
         return [Stored(option) for option in options if option in chosen]
     if kind is Kind.CHECKBOX:
         if not isinstance(value, bool):
-            raise Invalid(field, f"must be true or false, not {_describe(value)}")
+            raise Invalid(field, "must be true or false, not %(value)s", values={"value": _describe(value)})
         return [Stored("true")] if value else []
-    raise Invalid(field, f"unknown kind {kind}")  # pragma: no cover - kinds are checked on definition
+    raise Invalid(
+        field, "unknown kind %(kind)s", values={"kind": kind}
+    )  # pragma: no cover - kinds are checked on definition
 
 
 def from_text(kind: Kind, value: str) -> object:

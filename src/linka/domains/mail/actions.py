@@ -34,7 +34,9 @@ def render_system_mail(template: str, language: str, context: dict[str, Any]) ->
     try:
         source = _env.get_template(f"system/{language}/{template}.txt")
     except TemplateNotFound as exc:
-        raise Invalid("template", f"no system mail template {template!r}") from exc
+        raise Invalid(
+            "template", "no system mail template %(template)s", values={"template": repr(template)}
+        ) from exc
     rendered = source.render(**context)
     head, _, body = rendered.partition("\n\n")
     if not head.startswith("Subject:"):

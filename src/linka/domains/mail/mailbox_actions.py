@@ -86,7 +86,7 @@ async def _set_addresses(uow: UnitOfWork, mailbox: Mailbox, address: str, aliase
     clash = taken.scalars().first()
     if clash is not None:
         field = "address" if clash == wanted[0] else "aliases"
-        raise Conflict(field, f"{clash} already belongs to another mailbox")
+        raise Conflict(field, "%(clash)s already belongs to another mailbox", values={"clash": clash})
     await uow.session.execute(delete(MailboxAddress).where(MailboxAddress.mailbox_id == mailbox.id))
     uow.session.add_all(MailboxAddress(address=a, mailbox_id=mailbox.id) for a in wanted)
     mailbox.address = wanted[0]

@@ -133,7 +133,7 @@ async def move_contact_tickets(uow: UnitOfWork, *, from_contact_id: int, to_cont
 def _subject(value: str) -> str:
     subject = " ".join(value.split())
     if len(subject) > SUBJECT_MAX:
-        raise Invalid("subject", f"at most {SUBJECT_MAX} characters")
+        raise Invalid("subject", "at most %(max)s characters", values={"max": SUBJECT_MAX})
     if "\x00" in subject:
         raise Invalid("subject", "must not contain NUL characters")
     return subject
@@ -158,7 +158,7 @@ async def update_ticket(
         ticket.priority = int(priority)
     if language is not None:
         if language not in LANGUAGES:
-            raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}")
+            raise Invalid("language", "must be one of %(choices)s", values={"choices": ", ".join(LANGUAGES)})
         ticket.language = language
     cc = before["cc"]
     if cc_contact_ids is not None:

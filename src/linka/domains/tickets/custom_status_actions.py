@@ -41,7 +41,7 @@ def status_snapshot(status: CustomStatus) -> dict[str, Any]:
 def _text(field: str, value: str) -> str:
     text = " ".join(value.split())
     if len(text) > NAME_MAX:
-        raise Invalid(field, f"at most {NAME_MAX} characters")
+        raise Invalid(field, "at most %(max)s characters", values={"max": NAME_MAX})
     if "\x00" in text:
         raise Invalid(field, "must not contain NUL characters")
     try:
@@ -57,7 +57,9 @@ def _name(value: str) -> str:
         raise Invalid("name", "must not be empty")
     clash = status_queries.builtin_name_clash(name)
     if clash is not None:
-        raise Conflict("name", f"this is the name of the built-in status {clash.value}")
+        raise Conflict(
+            "name", "this is the name of the built-in status %(status)s", values={"status": clash.value}
+        )
     return name
 
 
@@ -65,7 +67,11 @@ def _translations(values: Mapping[str, str] | None) -> dict[str, str]:
     found: dict[str, str] = {}
     for language, text in (values or {}).items():
         if language not in TRANSLATED:
-            raise Invalid("translations", f"languages are {', '.join(TRANSLATED)}; not {language!r}")
+            raise Invalid(
+                "translations",
+                "languages are %(choices)s; not %(language)s",
+                values={"choices": ", ".join(TRANSLATED), "language": repr(language)},
+            )
         cleaned = _text(f"translations.{language}", str(text))
         if cleaned:
             found[language] = cleaned
@@ -75,20 +81,22 @@ def _translations(values: Mapping[str, str] | None) -> dict[str, str]:
 def _category(value: str) -> str:
     if value not in {status.value for status in status_queries.CATEGORIES}:
         allowed = ", ".join(status.value for status in status_queries.CATEGORIES)
-        raise Invalid("category", f"must be one of {allowed}")
+        raise Invalid("category", "must be one of %(allowed)s", values={"allowed": allowed})
     return Status(value).value
 
 
 def _position(value: int) -> int:
     if not 0 <= value <= POSITION_MAX:
-        raise Invalid("position", f"between 0 and {POSITION_MAX}")
+        raise Invalid("position", "between 0 and %(max)s", values={"max": POSITION_MAX})
     return value
 
 
 async def _check_name_free(uow: UnitOfWork, name: str, *, except_id: int | None = None) -> None:
     clash = await status_queries.custom_status_named(uow.session, name, except_id=except_id)
     if clash is not None:
-        raise Conflict("name", f"the custom status {clash.name!r} exists (names ignore case)")
+        raise Conflict(
+            "name", "the custom status %(name)s exists (names ignore case)", values={"name": repr(clash.name)}
+        )
 
 
 async def _status(uow: UnitOfWork, status_id: int) -> CustomStatus:
@@ -119,7 +127,7 @@ async def create_custom_status(
     await _check_name_free(uow, status.name)
     count = (await uow.session.execute(select(func.count()).select_from(CustomStatus))).scalar_one()
     if count >= MAX_CUSTOM_STATUSES:
-        raise Conflict("name", f"at most {MAX_CUSTOM_STATUSES} custom statuses")
+        raise Conflict("name", "at most %(max)s custom statuses", values={"max": MAX_CUSTOM_STATUSES})
     uow.session.add(status)
     await uow.flush_or_conflict("name", "a custom status with this name exists")
     uow.history("custom_status", status.id, "created", after=status_snapshot(status))
@@ -155,7 +163,8 @@ async def update_custom_status(
             if in_use:
                 raise Conflict(
                     "category",
-                    f"{len(in_use)} ticket(s) have this status; its category changes only when none has",
+                    "%(count)s ticket(s) have this status; its category changes only when none has",
+                    values={"count": len(in_use)},
                 )
             status.category = wanted
     if not isinstance(position, UnsetType):

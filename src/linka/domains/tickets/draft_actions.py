@@ -31,24 +31,24 @@ def _body(value: str) -> str:
     from linka.domains.tickets.thread_actions import sanitise_html
 
     if len(value) > HTML_MAX:
-        raise Invalid("body_html", f"at most {HTML_MAX} characters")
+        raise Invalid("body_html", "at most %(max)s characters", values={"max": HTML_MAX})
     return sanitise_html(value) if value.strip() else ""
 
 
 def _typed_addresses(field: str, values: Sequence[str]) -> list[str]:
     """Addresses as typed, half-written ones too (sending checks them): trimmed, blanks dropped."""
     if len(values) > MAX_RECIPIENTS:
-        raise Invalid(field, f"at most {MAX_RECIPIENTS} addresses")
+        raise Invalid(field, "at most %(max)s addresses", values={"max": MAX_RECIPIENTS})
     kept = [value.replace("\x00", "").strip() for value in values]
     if any(len(value) > ADDRESS_MAX for value in kept):
-        raise Invalid(field, f"an address has at most {ADDRESS_MAX} characters")
+        raise Invalid(field, "an address has at most %(max)s characters", values={"max": ADDRESS_MAX})
     return [value for value in dict.fromkeys(kept) if value]
 
 
 def _subject(value: str) -> str:
     subject = " ".join(value.replace("\x00", "").split())
     if len(subject) > SUBJECT_MAX:
-        raise Invalid("subject", f"at most {SUBJECT_MAX} characters")
+        raise Invalid("subject", "at most %(max)s characters", values={"max": SUBJECT_MAX})
     return subject
 
 
@@ -75,7 +75,7 @@ async def save_draft(
         field: _typed_addresses(field, values) for field, values in (("to", to), ("cc", cc), ("bcc", bcc))
     }
     if len(attachment_ids) > MAX_ATTACHMENTS:
-        raise Invalid("attachment_ids", f"at most {MAX_ATTACHMENTS} files")
+        raise Invalid("attachment_ids", "at most %(max)s files", values={"max": MAX_ATTACHMENTS})
     files = await thread_queries.attachments_of_ticket(uow.session, ticket.id, attachment_ids)
     draft = await draft_of_ticket(uow.session, ticket.id, uow.actor.agent_id)
     if draft is None:

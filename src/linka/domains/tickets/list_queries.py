@@ -51,7 +51,7 @@ def ticket_conditions(actor: Actor, filters: TicketFilters) -> list[ColumnElemen
     conditions: list[ColumnElement[bool]] = [visible_ticket_condition(actor), Ticket.merged_into_id.is_(None)]
     if filters.category is not None:
         if filters.category not in CATEGORIES:
-            raise Invalid("category", f"must be one of {', '.join(CATEGORIES)}")
+            raise Invalid("category", "must be one of %(choices)s", values={"choices": ", ".join(CATEGORIES)})
         conditions.append(Ticket.status.in_([s.value for s in CATEGORIES[filters.category]]))
     if filters.statuses:
         conditions.append(Ticket.status.in_([s.value for s in filters.statuses]))
@@ -107,7 +107,7 @@ def _sort_keys(sort: str) -> tuple[list[Any], bool]:
         ], True
     if sort == "activity":
         return [Ticket.last_activity_at, Ticket.id], False
-    raise Invalid("sort", f"must be one of {', '.join(SORTS)}")
+    raise Invalid("sort", "must be one of %(choices)s", values={"choices": ", ".join(SORTS)})
 
 
 def _cursor_values(ticket: Ticket, sort: str) -> list[Any]:

@@ -25,7 +25,7 @@ class MassOperation:
 
     def check(self) -> None:
         if self.action not in MASS_ACTIONS:
-            raise Invalid("action", f"must be one of {', '.join(MASS_ACTIONS)}")
+            raise Invalid("action", "must be one of %(choices)s", values={"choices": ", ".join(MASS_ACTIONS)})
         if self.action == "assign" and self.agent_id is None:
             raise Invalid("agent", "assign needs an agent")
         if self.action == "transfer" and self.department_id is None and self.agent_id is None:

@@ -60,16 +60,20 @@ async def merge_tickets(uow: UnitOfWork, *, target_code: str, source_codes: list
     if not source_codes:
         raise Invalid("sources", "name at least one ticket to merge")
     if len(source_codes) > MAX_SOURCES:
-        raise Invalid("sources", f"at most {MAX_SOURCES} tickets at once")
+        raise Invalid("sources", "at most %(max)s tickets at once", values={"max": MAX_SOURCES})
     target = await queries.workable_ticket(uow.session, uow.actor, target_code)
     sources: list[Ticket] = []
     for code in source_codes:
         try:
             source = await queries.workable_ticket(uow.session, uow.actor, code)
         except NotFound:
-            raise Invalid("sources", f"no ticket {code} (or it was purged)") from None
+            raise Invalid("sources", "no ticket %(code)s (or it was purged)", values={"code": code}) from None
         if source.id == target.id:
-            raise Invalid("sources", f"{code} is the ticket merged into; a ticket cannot merge into itself")
+            raise Invalid(
+                "sources",
+                "%(code)s is the ticket merged into; a ticket cannot merge into itself",
+                values={"code": code},
+            )
         if source.id not in {s.id for s in sources}:
             sources.append(source)
     source_ids = [source.id for source in sources]
@@ -172,7 +176,7 @@ async def split_ticket(
     if group is None:
         raise Invalid("group", "no such message group on this ticket")
     if group.kind in ("merged", "split", "system", "transfer", "resolve", "postpone"):
-        raise Invalid("group", f"a {group.kind} line cannot be split off")
+        raise Invalid("group", "a %(kind)s line cannot be split off", values={"kind": group.kind})
     others = await uow.session.execute(
         select(func.count())
         .select_from(MessageGroup)

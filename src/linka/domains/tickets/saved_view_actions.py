@@ -38,7 +38,11 @@ VIEW_FILTERS = frozenset(
 def _clean_filters(filters: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(filters) - VIEW_FILTERS)
     if unknown:
-        raise Invalid("filters", f"unknown filter {unknown[0]!r}; known: {', '.join(sorted(VIEW_FILTERS))}")
+        raise Invalid(
+            "filters",
+            "unknown filter %(unknown)s; known: %(choices)s",
+            values={"unknown": repr(unknown[0]), "choices": ", ".join(sorted(VIEW_FILTERS))},
+        )
     clean: dict[str, Any] = {}
     for key, value in filters.items():
         values = value if isinstance(value, list) else [value]
@@ -78,7 +82,7 @@ def _check_fields(name: str, sort: str) -> str:
     if not name:
         raise Invalid("name", "must not be empty")
     if sort not in SORTS:
-        raise Invalid("sort", f"must be one of {', '.join(SORTS)}")
+        raise Invalid("sort", "must be one of %(choices)s", values={"choices": ", ".join(SORTS)})
     return name
 
 

@@ -61,7 +61,7 @@ def search_groups(q: str) -> list[tuple[str, ...]]:
     syntax: every term is letters and digits only, quoted (FTS5) or plain (tsquery), so `OR`, `NEAR`
     or `*` are ordinary words or nothing."""
     if len(q) > MAX_QUERY_CHARS:
-        raise Invalid("q", f"at most {MAX_QUERY_CHARS} characters")
+        raise Invalid("q", "at most %(max)s characters", values={"max": MAX_QUERY_CHARS})
     groups = query_groups(q)
     if not groups:
         raise Invalid("q", "type at least one word (letters or digits) to search for")

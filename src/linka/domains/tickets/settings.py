@@ -30,7 +30,9 @@ async def set_close_resolved_after_days(uow: UnitOfWork, *, days: int | None) ->
     require_write(uow.actor)
     require(uow.actor, Permission.MANAGE_SETTINGS)
     if days is not None and not 0 <= days <= MAX_CLOSE_DAYS:
-        raise Invalid("close_resolved_after_days", f"between 0 (never) and {MAX_CLOSE_DAYS}")
+        raise Invalid(
+            "close_resolved_after_days", "between 0 (never) and %(max)s", values={"max": MAX_CLOSE_DAYS}
+        )
     row = await uow.session.get(TicketSettings, _ROW)
     if row is None:
         row = TicketSettings(id=_ROW, close_resolved_after_days=None, updated_at=uow.now)

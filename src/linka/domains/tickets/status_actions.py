@@ -33,7 +33,7 @@ async def set_ticket_status(
     if status is Status.POSTPONED:
         raise Invalid("status", "postpone with a time: POST …/postpone")
     if status in (Status.INIT, Status.CHATTING, Status.CALLING):
-        raise Invalid("status", f"{status} is set by the channels, not by hand")
+        raise Invalid("status", "%(status)s is set by the channels, not by hand", values={"status": status})
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     if change_status(uow, ticket, status, custom_status_id=custom_status_id) and status is Status.RESOLVED:
         await thread_actions.add_system_line(
@@ -113,7 +113,9 @@ async def restore_ticket(uow: UnitOfWork, *, code: str) -> Ticket:
     require_write(uow.actor)
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     if Status(ticket.status) not in TRASH:
-        raise Conflict("status", f"the ticket is {ticket.status}, not in spam or the trash")
+        raise Conflict(
+            "status", "the ticket is %(status)s, not in spam or the trash", values={"status": ticket.status}
+        )
     previous = Status(ticket.status_before_trash or Status.OPEN.value)
     change_status(uow, ticket, previous)
     ticket.status_before_trash = None
@@ -136,7 +138,11 @@ async def purge_tickets(uow: UnitOfWork, *, codes: list[str]) -> Purged:
     tickets = [await queries.visible_ticket(uow.session, uow.actor, code) for code in codes]
     for ticket in tickets:
         if Status(ticket.status) not in TRASH:
-            raise Conflict("status", f"{ticket.code} is {ticket.status}: mark it spam or delete it first")
+            raise Conflict(
+                "status",
+                "%(code)s is %(status)s: mark it spam or delete it first",
+                values={"code": ticket.code, "status": ticket.status},
+            )
     ids = [ticket.id for ticket in tickets]
     # Merged tickets pointing here lose their target: purge them with it, so their codes stop resolving.
     merged = select(Ticket.id).where(Ticket.merged_into_id.in_(ids))

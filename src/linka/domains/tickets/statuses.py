@@ -71,8 +71,14 @@ def check_transition(current: Status | str, target: Status | str) -> Status:
     current, target = Status(current), Status(target)
     if not may_move(current, target):
         if current is S.CLOSED:
-            raise Conflict("status", f"a closed ticket is locked; it cannot become {target}")
-        raise Conflict("status", f"a ticket cannot go from {current} to {target}")
+            raise Conflict(
+                "status", "a closed ticket is locked; it cannot become %(target)s", values={"target": target}
+            )
+        raise Conflict(
+            "status",
+            "a ticket cannot go from %(current)s to %(target)s",
+            values={"current": current, "target": target},
+        )
     return target
 
 
@@ -80,7 +86,9 @@ def status_from_text(value: str, *, field: str = "status") -> Status:
     try:
         return Status(value)
     except ValueError:
-        raise Invalid(field, f"must be one of {', '.join(s.value for s in Status)}") from None
+        raise Invalid(
+            field, "must be one of %(choices)s", values={"choices": ", ".join(s.value for s in Status)}
+        ) from None
 
 
 class Priority(IntEnum):

@@ -37,7 +37,7 @@ def _name(value: str) -> str:
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > NAME_MAX:
-        raise Invalid("name", f"at most {NAME_MAX} characters")
+        raise Invalid("name", "at most %(max)s characters", values={"max": NAME_MAX})
     if "\x00" in name:
         raise Invalid("name", "must not contain NUL characters")
     try:
@@ -56,7 +56,9 @@ def _colour(value: str) -> str:
 async def _check_name_free(uow: UnitOfWork, name: str, *, except_id: int | None = None) -> None:
     clash = await tag_queries.tag_named(uow.session, name, except_id=except_id)
     if clash is not None:
-        raise Conflict("name", f"the tag {clash.name!r} exists (names ignore case)")
+        raise Conflict(
+            "name", "the tag %(name)s exists (names ignore case)", values={"name": repr(clash.name)}
+        )
 
 
 async def _tag(uow: UnitOfWork, tag_id: int) -> Tag:
@@ -158,7 +160,7 @@ async def tag_ticket(uow: UnitOfWork, *, code: str, tag_ids: Sequence[int]) -> T
     if not adding:
         return ticket
     if len(held) + len(adding) > MAX_TAGS_PER_TICKET:
-        raise Conflict("tags", f"a ticket carries at most {MAX_TAGS_PER_TICKET} tags")
+        raise Conflict("tags", "a ticket carries at most %(max)s tags", values={"max": MAX_TAGS_PER_TICKET})
     before = await _named_tags(uow, ticket.id)
     for tag in adding:
         uow.session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id))

@@ -84,7 +84,7 @@ def sanitise_html(html: str) -> str:
 def _text(field: str, value: str | None, max_length: int = TEXT_MAX) -> str:
     cleaned = (value or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if len(cleaned) > max_length:
-        raise Invalid(field, f"at most {max_length} characters")
+        raise Invalid(field, "at most %(max)s characters", values={"max": max_length})
     return cleaned
 
 
@@ -92,20 +92,20 @@ def _html(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     if len(value) > HTML_MAX:
-        raise Invalid("html", f"at most {HTML_MAX} characters")
+        raise Invalid("html", "at most %(max)s characters", values={"max": HTML_MAX})
     return sanitise_html(value) or None
 
 
 def _address(field: str, value: str) -> str:
     address = value.strip().lower()
     if len(address) > 254 or not _EMAIL.fullmatch(address):
-        raise Invalid(field, f"not an email address: {value[:60]}")
+        raise Invalid(field, "not an email address: %(value)s", values={"value": value[:60]})
     return address
 
 
 def _addresses(field: str, values: Sequence[str], *, exclude: Sequence[str] = ()) -> list[str]:
     if len(values) > MAX_RECIPIENTS:
-        raise Invalid(field, f"at most {MAX_RECIPIENTS} addresses")
+        raise Invalid(field, "at most %(max)s addresses", values={"max": MAX_RECIPIENTS})
     found = [_address(field, value) for value in values]
     return [a for a in dict.fromkeys(found) if a not in exclude]
 
@@ -196,7 +196,7 @@ async def _agent_content(
     body = _text("text", text)
     markup = _html(html)
     if len(attachment_ids) > MAX_ATTACHMENTS:
-        raise Invalid("attachment_ids", f"at most {MAX_ATTACHMENTS} files")
+        raise Invalid("attachment_ids", "at most %(max)s files", values={"max": MAX_ATTACHMENTS})
     files = await thread_queries.attachments_of_ticket(uow.session, ticket.id, attachment_ids)
     if not body and markup is None and not files:
         raise Invalid("text", "write something or attach a file")
@@ -418,7 +418,9 @@ async def add_customer_message(
     require_write(uow.actor)
     kind = GroupKind(kind)
     if kind not in CUSTOMER_KINDS:
-        raise Invalid("kind", f"must be one of {', '.join(sorted(CUSTOMER_KINDS))}")
+        raise Invalid(
+            "kind", "must be one of %(choices)s", values={"choices": ", ".join(sorted(CUSTOMER_KINDS))}
+        )
     ticket = await queries.workable_ticket(uow.session, uow.actor, code)
     message_id = (email_message_id or "").strip()[:255] or None
     if message_id is not None:
@@ -433,7 +435,7 @@ async def add_customer_message(
     body, markup, quote = _text("text", text), _html(html), _text("quoted", quoted)
     fields = list(form_fields.items()) if isinstance(form_fields, Mapping) else list(form_fields or ())
     if len(attachments) > MAX_ATTACHMENTS:
-        raise Invalid("attachments", f"at most {MAX_ATTACHMENTS} files")
+        raise Invalid("attachments", "at most %(max)s files", values={"max": MAX_ATTACHMENTS})
     follow_up = Status(ticket.status) in STARTS_FOLLOW_UP
     if follow_up:
         ticket = await create_ticket(

@@ -164,7 +164,11 @@ async def attachments_of_ticket(
     found = {attachment.public_id: attachment for attachment in rows.scalars()}
     missing = [public_id for public_id in public_ids if public_id not in found]
     if missing:
-        raise Invalid(field, f"not a file uploaded to this ticket: {', '.join(missing[:5])}")
+        raise Invalid(
+            field,
+            "not a file uploaded to this ticket: %(choices)s",
+            values={"choices": ", ".join(missing[:5])},
+        )
     unique = list(dict.fromkeys(public_ids))
     return [found[public_id] for public_id in unique]
 

@@ -1,7 +1,9 @@
 """`linka i18n check`: every user-facing string of the agent app has a Czech and a Hungarian translation.
 
 Strings are found the way Babel's extractor finds them: `_()`, `gettext`, `ngettext` and `N_()` in the
-web app's Python modules, and `_()` / `ngettext` / `{% trans %}` in its templates. `linka i18n template`
+web app's Python modules, and `_()` / `ngettext` / `{% trans %}` in its templates; from the domain packages, the
+message of every `Invalid(field, message)` / `Conflict(...)` (the web app shows them translated, see
+entrypoints/web/form_errors.py). `linka i18n template`
 prints the missing ones of a language as PO entries, ready to translate and add to a catalog file.
 """
 
@@ -18,6 +20,9 @@ from linka.core.i18n import LANGUAGES, SOURCE_LANGUAGE, conflicting_translations
 SOURCE_ROOTS = ("entrypoints/web", "entrypoints/realtime")
 METHOD_MAP = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
+# Domain packages: only validation messages (the second argument) are user-facing text there.
+DOMAIN_ROOT = "domains"
+DOMAIN_KEYWORDS = {"Invalid": (2,), "Conflict": (2,)}
 Message = tuple[str | tuple[str, ...], str]
 
 
@@ -29,7 +34,8 @@ def extract_messages() -> list[Message]:
     """(msgid or (singular, plural), "file:line") for every translatable string, first place only."""
     found: dict[str, Message] = {}
     root = package_root()
-    for folder in SOURCE_ROOTS:
+    sources = [(folder, KEYWORDS) for folder in SOURCE_ROOTS] + [(DOMAIN_ROOT, DOMAIN_KEYWORDS)]
+    for folder, keywords in sources:
         base = root / folder
         for filename, lineno, message, _comments, _context in extract_from_dir(
             str(base),
@@ -37,7 +43,7 @@ def extract_messages() -> list[Message]:
             options_map={
                 "**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
             },
-            keywords=KEYWORDS,
+            keywords=keywords,
         ):
             key = message[0] if isinstance(message, tuple) else message
             if key and key not in found:

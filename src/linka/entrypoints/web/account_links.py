@@ -24,6 +24,7 @@ from linka.entrypoints.api.passwords import ask_for_password_reset, reset_passwo
 from linka.entrypoints.api.session import sign_in_with_password
 from linka.entrypoints.web.auth import LANGUAGE_COOKIE, current_url, translator_for
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import field_errors
 from linka.entrypoints.web.profile import rate_limit_text
 from linka.entrypoints.web.templating import page
 
@@ -102,7 +103,7 @@ async def _sign_in_after(request: Request[Any, Any, Any], agent: Agent, password
 
 def _password_errors(t: Translator, error: Invalid) -> dict[str, str]:
     """The domain's reasons, in the page's language around the (English) detail of the policy."""
-    errors = dict(error.fields)
+    errors = field_errors(error, t)
     if "password" in errors:
         errors["password"] = t.gettext("This password cannot be used: it %(detail)s.") % {
             "detail": errors["password"]

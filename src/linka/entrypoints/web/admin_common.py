@@ -24,6 +24,7 @@ from linka.core.errors import Invalid, LinkaError
 from linka.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from linka.core.permissions import Actor
 from linka.entrypoints.web.auth import translator_for
+from linka.entrypoints.web.form_errors import error_text, field_errors
 from linka.entrypoints.web.navigation import admin_sections
 from linka.entrypoints.web.templating import page
 
@@ -103,7 +104,7 @@ def problem_message(t: Translator, error: LinkaError) -> str:
         generic = t.gettext("Not saved. Check the marked fields.")
     else:
         generic = t.gettext("That could not be done.")
-    return f"{generic} ({error.message})"
+    return f"{generic} ({error_text(error, t)})"
 
 
 def admin_page(
@@ -133,7 +134,7 @@ def admin_page(
             "section": section,
             "flash": flash,
             "flash_kind": kind,
-            "errors": dict(error.fields) if error is not None else {},
+            "errors": field_errors(error, t) if error is not None else {},
             **(context or {}),
         },
         actor=actor,

@@ -80,6 +80,8 @@ def _field_form(
     for language in ("cs", "hu"):
         if error is not None and f"translations.{language}" in error.fields:
             error.fields[f"label_{language}"] = error.fields[f"translations.{language}"]
+            if f"translations.{language}" in error.templates:
+                error.templates[f"label_{language}"] = error.templates[f"translations.{language}"]
     return admin_page(
         request,
         "admin/field_form.html",

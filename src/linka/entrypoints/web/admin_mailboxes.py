@@ -200,13 +200,18 @@ def _body(values: dict[str, Any], data: dict[str, str], *, creating: bool) -> di
 def _form_error(error: Invalid) -> Invalid:
     """Field names of the body (`smtp.host`, `ack_templates.cs.text`, `aliases.2`) as the form's."""
     fields: dict[str, str] = {}
+    templates: dict[str, tuple[str, dict[str, object]]] = {}
     for name, message in error.fields.items():
         key = name.replace("ack_templates.", "ack_").replace(".", "_")
         if key.startswith("aliases"):
             key = "aliases"
         fields.setdefault(key, message)
+        if name in error.templates:
+            templates.setdefault(key, error.templates[name])
     first, *rest = fields
-    return type(error)(first, fields[first], more={name: fields[name] for name in rest})
+    renamed = type(error)(first, fields[first], more={name: fields[name] for name in rest})
+    renamed.templates = templates
+    return renamed
 
 
 async def _mailbox_form(

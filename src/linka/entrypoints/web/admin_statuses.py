@@ -74,6 +74,8 @@ def _status_form(
         for language in TRANSLATED:
             if f"translations.{language}" in error.fields:
                 error.fields[f"name_{language}"] = error.fields[f"translations.{language}"]
+                if f"translations.{language}" in error.templates:
+                    error.templates[f"name_{language}"] = error.templates[f"translations.{language}"]
     return admin_page(
         request,
         "admin/status_form.html",

@@ -21,6 +21,7 @@ from linka.domains.answers.schemas import AnswerKind, AnswerOut, AnswerScope
 from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import field_errors
 from linka.entrypoints.web.templating import page
 from linka.entrypoints.web.ticket_editor import html_as_text, text_to_html
 
@@ -170,7 +171,11 @@ async def create_answer(request: Request[Any, Any, Any], actor: WebActor) -> Res
             )
     except Invalid as failure:
         return await _form_page(
-            request, actor, values=values, errors=failure.fields, status_code=failure.status
+            request,
+            actor,
+            values=values,
+            errors=field_errors(failure, translator_for(request, actor)),
+            status_code=failure.status,
         )
     return redirect(request, "/answers")
 
@@ -222,7 +227,12 @@ async def update_answer(
             )
     except Invalid as failure:
         return await _form_page(
-            request, actor, values=values, answer=answer, errors=failure.fields, status_code=failure.status
+            request,
+            actor,
+            values=values,
+            answer=answer,
+            errors=field_errors(failure, translator_for(request, actor)),
+            status_code=failure.status,
         )
     return redirect(request, "/answers")
 

@@ -119,7 +119,7 @@ def _invalid(
     request: Request[Any, Any, Any], actor: Actor, context: dict[str, Any], error: Invalid
 ) -> Response[Any]:
     t = translator_for(request, actor)
-    context["state"].errors = form_errors(error)
+    context["state"].errors = form_errors(error, t)
     context.update({"flash": t.gettext("Some fields need attention."), "flash_kind": "error"})
     return page(request, "companies/form.html", context, actor=actor, status_code=422)
 

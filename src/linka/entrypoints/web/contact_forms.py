@@ -12,6 +12,7 @@ from linka.core.errors import Invalid
 from linka.core.i18n import Translator
 from linka.domains.fields import values as field_values
 from linka.domains.fields.models import CustomField
+from linka.entrypoints.web.form_errors import field_errors
 
 FIELD_PREFIX = "field."
 
@@ -78,10 +79,10 @@ def field_values_from_form(form: FormMultiDict, definitions: list[CustomField]) 
     return found
 
 
-def form_errors(error: Invalid) -> dict[str, str]:
+def form_errors(error: Invalid, t: Translator) -> dict[str, str]:
     """The domain's field names (`fields.<key>`, `company_id`) as the form names its inputs."""
     errors: dict[str, str] = {}
-    for name, message in error.fields.items():
+    for name, message in field_errors(error, t).items():
         if name.startswith("fields."):
             name = FIELD_PREFIX + name.removeprefix("fields.")
         elif name == "company_id":

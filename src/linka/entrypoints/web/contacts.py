@@ -32,6 +32,7 @@ from linka.entrypoints.web.contact_forms import (
     widgets,
 )
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import error_text
 from linka.entrypoints.web.labels import STATUS_LABELS
 from linka.entrypoints.web.templating import page
 
@@ -247,7 +248,7 @@ def _invalid_page(
     request: Request[Any, Any, Any], actor: Actor, template: str, context: dict[str, Any], error: Invalid
 ) -> Response[Any]:
     t = translator_for(request, actor)
-    context["state"].errors = form_errors(error)
+    context["state"].errors = form_errors(error, t)
     context["flash"] = t.gettext("Some fields need attention.")
     context["flash_kind"] = "error"
     return page(request, template, context, actor=actor, status_code=422)
@@ -421,7 +422,7 @@ async def merge_contact(
                 "That contact has tickets you may not see. Ask someone who manages contacts to merge it."
             )
             if isinstance(error, Forbidden)
-            else t.gettext("These contacts cannot be merged: %(detail)s") % {"detail": error.message}
+            else t.gettext("These contacts cannot be merged: %(detail)s") % {"detail": error_text(error, t)}
         )
         async with runtime.db.read_session() as session:
             key = await queries.contact_id_of(session, actor, contact_id)
@@ -451,7 +452,7 @@ async def delete_contact(
             "A contact with tickets cannot be deleted. Merge it into another contact instead."
         )
         context.update(
-            {"flash": message if error.code == "conflict" else error.message, "flash_kind": "error"}
+            {"flash": message if error.code == "conflict" else error_text(error, t), "flash_kind": "error"}
         )
         return page(request, "contacts/detail.html", context, actor=actor, status_code=409)
     return redirect(request, "/contacts?deleted=1")

@@ -11,7 +11,8 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from linka.core.errors import Forbidden, LinkaError, NotFound
-from linka.entrypoints.web.auth import SignInRequired, TwoFactorSetupRequired, sign_in_url
+from linka.entrypoints.web.auth import SignInRequired, TwoFactorSetupRequired, sign_in_url, translator_for
+from linka.entrypoints.web.form_errors import error_text
 from linka.entrypoints.web.templating import page
 
 
@@ -41,7 +42,10 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         status, template = exc.status_code, "errors/error.html"
     else:
         raise exc
-    message = exc.message if isinstance(exc, LinkaError) else str(getattr(exc, "detail", ""))
+    if isinstance(exc, LinkaError):
+        message = error_text(exc, translator_for(request, None))
+    else:
+        message = str(getattr(exc, "detail", ""))
     return page(request, template, {"status": status, "message": message}, actor=None, status_code=status)
 
 

@@ -32,6 +32,7 @@ from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.api.ticket_filters import filters_from_params
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import error_text
 from linka.entrypoints.web.labels import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from linka.entrypoints.web.templating import page
 
@@ -214,7 +215,7 @@ async def inbox(request: Request[Any, Any, Any], actor: WebActor) -> Response[An
             context = await _inbox_context(session, actor, query)
         except Invalid as error:
             t = translator_for(request, actor)
-            detail = t.gettext("This filter cannot be used: %(detail)s") % {"detail": error.message}
+            detail = t.gettext("This filter cannot be used: %(detail)s") % {"detail": error_text(error, t)}
             context = {**_base_context(), "flash": detail, "flash_kind": "error"}
             return page(request, "inbox/index.html", context, actor=actor, status_code=422)
     if _all(query, "nothing_next"):
@@ -274,7 +275,7 @@ async def bulk_action(request: Request[Any, Any, Any], actor: WebActor) -> Respo
         message = t.ngettext("%(num)s ticket changed.", "%(num)s tickets changed.", done) % {"num": done}
         if failed:
             kind = "warning"
-            details = "; ".join(f"{code}: {error.message}" for code, error in failed if error)
+            details = "; ".join(f"{code}: {error_text(error, t)}" for code, error in failed if error)
             message += " " + t.ngettext(
                 "%(num)s ticket could not be changed: %(details)s",
                 "%(num)s tickets could not be changed: %(details)s",

@@ -22,6 +22,7 @@ from linka.entrypoints.api.passwords import change_own_password
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.contacts import IdPath
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import field_errors
 from linka.entrypoints.web.templating import page
 
 # Offered first in the time zone list: where Linka's teams and their customers mostly are.
@@ -132,7 +133,7 @@ async def save_details(request: Request[Any, Any, Any], actor: WebActor) -> Resp
     except Invalid as error:
         t = translator_for(request, actor)
         context = await profile_context(request, actor)
-        context.update({"errors": error.fields, "values": sent})
+        context.update({"errors": field_errors(error, t), "values": sent})
         return profile_page(
             request, actor, context, flash=t.gettext("Some fields need attention."), kind="error", status=422
         )
@@ -149,7 +150,7 @@ async def change_password(request: Request[Any, Any, Any], actor: WebActor) -> R
     try:
         await change_own_password(request, actor, current_password=current, new_password=new)
     except Invalid as error:
-        errors = dict(error.fields)
+        errors = field_errors(error, t)
         if "current_password" in errors:
             errors["current_password"] = t.gettext("The current password is not right.")
         context = await profile_context(request, actor)
@@ -206,7 +207,8 @@ async def create_api_key(request: Request[Any, Any, Any], actor: WebActor) -> Re
     except Invalid as error:
         context = await profile_context(request, actor)
         errors = {
-            "key_scope" if field == "scopes" else f"key_{field}": text for field, text in error.fields.items()
+            "key_scope" if field == "scopes" else f"key_{field}": text
+            for field, text in field_errors(error, t).items()
         }
         context.update({"errors": errors, "values": {"key_name": name, "key_scope": scope}})
         return profile_page(

@@ -35,6 +35,7 @@ from linka.domains.tickets.statuses import Priority, Status, status_from_text
 from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import field_errors
 from linka.entrypoints.web.ticket_page import render_panel
 from linka.entrypoints.web.ticket_reply import THIS_TICKET_CHANGED, is_htmx
 
@@ -59,7 +60,7 @@ async def _act(request: Request[Any, Any, Any], actor: Actor, code: str, work: W
             actor,
             code,
             status_code=failure.status,
-            errors=failure.fields,
+            errors=field_errors(failure, t),
             message=t.gettext("Nothing was changed. See the reason below."),
         )
     if go_to is not None:
@@ -233,7 +234,8 @@ async def merge(request: Request[Any, Any, Any], actor: WebActor, code: Code) ->
         try:
             await merge_actions.merge_tickets(uow, target_code=code, source_codes=[other])
         except Invalid as failure:
-            raise Invalid("other", failure.fields.get("sources", failure.message)) from None
+            template, values = failure.templates.get("sources", (failure.message, {}))
+            raise Invalid("other", template, values=values) from None
         return None
 
     return await _act(request, actor, code, work)

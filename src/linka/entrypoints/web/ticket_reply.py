@@ -28,6 +28,7 @@ from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.api.ticket_thread import store_upload
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.errors import redirect
+from linka.entrypoints.web.form_errors import error_text, field_errors
 from linka.entrypoints.web.templating import page
 from linka.entrypoints.web.ticket_editor import (
     EditorState,
@@ -156,7 +157,7 @@ async def send(request: Request[Any, Any, Any], actor: WebActor, code: Code) -> 
             code,
             form=form,
             status_code=failure.status,
-            errors=failure.fields or {failure.code: failure.message},
+            errors=field_errors(failure, t) or {failure.code: error_text(failure, t)},
             error=t.gettext("Nothing was sent. Check the message below."),
         )
     if is_htmx(request):
@@ -191,7 +192,7 @@ async def _keep_draft(request: Request[Any, Any, Any], actor: Actor, code: str, 
             )
             return t.gettext("Draft saved %(time)s") % {"time": t.time(uow.now)}
     except Invalid as failure:
-        return t.gettext("The draft was not saved: %(reason)s") % {"reason": failure.message}
+        return t.gettext("The draft was not saved: %(reason)s") % {"reason": error_text(failure, t)}
 
 
 @post("/tickets/{code:str}/draft")
@@ -232,7 +233,7 @@ async def upload(request: Request[Any, Any, Any], actor: WebActor, code: Code) -
     try:
         attachment = await store_upload(request, actor, code)
     except Invalid as failure:
-        message = t.gettext("The file was not uploaded: %(reason)s") % {"reason": failure.message}
+        message = t.gettext("The file was not uploaded: %(reason)s") % {"reason": error_text(failure, t)}
         if is_htmx(request):
             return page(
                 request, "ticket/_upload_error.html", {"message": message}, actor=actor, status_code=422
