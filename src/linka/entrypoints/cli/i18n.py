@@ -19,7 +19,7 @@ from linka.core.i18n import LANGUAGES, SOURCE_LANGUAGE, conflicting_translations
 
 SOURCE_ROOTS = ("entrypoints/web", "entrypoints/realtime")
 METHOD_MAP = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Invalid": (2,), "Conflict": (2,)}
 # Domain packages: only validation messages (the second argument) are user-facing text there.
 DOMAIN_ROOT = "domains"
 DOMAIN_KEYWORDS = {"Invalid": (2,), "Conflict": (2,)}
