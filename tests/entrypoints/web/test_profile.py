@@ -72,7 +72,7 @@ async def test_time_zone_name_and_signature(client: AppClient, personas: Persona
     await sign_in(client, personas.admin)
     page = await client.get("/profile")
     zones = re.findall(
-        r'<option value="([^"]+)"', page.text.split('id="c-timezone"')[1].split("</select>")[0]
+        r'<option value="([^"]+)"', page.text.split('id="f-timezone"')[1].split("</select>")[0]
     )
     assert zones[0] == "Europe/Prague"  # the common ones first
     assert "Pacific/Auckland" in zones
