@@ -5,6 +5,7 @@ def load_models() -> None:
     from linka.core import history  # noqa: F401
     from linka.domains.accounts import models as _accounts  # noqa: F401
     from linka.domains.answers import models as _answers  # noqa: F401
+    from linka.domains.chat import models as _chat  # noqa: F401
     from linka.domains.contacts import models as _contacts  # noqa: F401
     from linka.domains.fields import models as _fields  # noqa: F401
     from linka.domains.mail import models as _mail  # noqa: F401

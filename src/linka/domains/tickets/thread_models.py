@@ -47,7 +47,11 @@ class Message(Base):
     """One part of a group: text, html, quoted text, a file, a form field or a system line."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_group", "group_id", "position"),)
+    __table_args__ = (
+        Index("ix_messages_group", "group_id", "position"),
+        # A chat message resent after a reconnect carries the same key and is stored once.
+        Index("uq_messages_group_client_key", "group_id", "client_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int] = mapped_column(BigId, ForeignKey("message_groups.id", ondelete="CASCADE"))
@@ -61,6 +65,13 @@ class Message(Base):
     attachment_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("attachments.id", ondelete="SET NULL"), index=True
     )
+    # Chat messages only (one chat group holds the whole conversation): who wrote this line (an agent;
+    # none: the visitor, or the system for kind `system`), when, the sender's key for deduplication,
+    # and a system line's event and values ({"event": "joined", "agent": "Sára"}) for translation.
+    author_agent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("agents.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    client_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    meta: Mapped[dict[str, str] | None] = mapped_column(Json, default=None)
 
 
 class Attachment(Base):

@@ -186,6 +186,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agents_role_id"), ["role_id"], unique=False)
 
     op.create_table(
+        "chat_buttons",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "appearance",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "prechat_fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("offline_form", sa.Boolean(), nullable=False),
+        sa.Column("file_uploads", sa.Boolean(), nullable=False),
+        sa.Column(
+            "allowed_origins",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("routing_method", sa.String(length=16), nullable=False),
+        sa.Column("ring_seconds", sa.Integer(), nullable=False),
+        sa.Column("max_chats_per_agent", sa.Integer(), nullable=False),
+        sa.Column("inactivity_minutes", sa.Integer(), nullable=False),
+        sa.Column("breathing_seconds", sa.Integer(), nullable=False),
+        sa.Column("missed_after_seconds", sa.Integer(), nullable=False),
+        sa.Column("prefer_previous_agent", sa.Boolean(), nullable=False),
+        sa.Column("end_status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "agent_priorities",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_chat_buttons_department_id_departments"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_buttons")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_chat_buttons_public_id")),
+    )
+    op.create_table(
         "company_domains",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -346,6 +394,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_agent_id"), ["agent_id"], unique=False)
 
     op.create_table(
+        "chat_agent_states",
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("connected_until", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_chat_ended_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_chat_agent_states_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("agent_id", name=op.f("pk_chat_agent_states")),
+    )
+    op.create_table(
+        "chat_invitation_rules",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("button_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column(
+            "conditions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "message",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["button_id"],
+            ["chat_buttons.id"],
+            name=op.f("fk_chat_invitation_rules_button_id_chat_buttons"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_invitation_rules")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_chat_invitation_rules_public_id")),
+    )
+    with op.batch_alter_table("chat_invitation_rules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_chat_invitation_rules_button_id"), ["button_id"], unique=False)
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("public_id", sa.String(length=24), nullable=False),
@@ -488,6 +578,43 @@ def upgrade() -> None:
     with op.batch_alter_table("saved_views", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_saved_views_department_id"), ["department_id"], unique=False)
         batch_op.create_index("ix_saved_views_owner", ["owner_agent_id"], unique=False)
+
+    op.create_table(
+        "chat_visitors",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("button_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("first_seen_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("visit_started_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("visits", sa.Integer(), nullable=False),
+        sa.Column("page_views", sa.Integer(), nullable=False),
+        sa.Column("page_url", sa.String(length=2000), nullable=False),
+        sa.Column("page_title", sa.String(length=300), nullable=False),
+        sa.Column("referrer", sa.String(length=2000), nullable=False),
+        sa.Column("user_agent", sa.String(length=300), nullable=False),
+        sa.Column("invited_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["button_id"],
+            ["chat_buttons.id"],
+            name=op.f("fk_chat_visitors_button_id_chat_buttons"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_chat_visitors_contact_id_contacts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_visitors")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_chat_visitors_public_id")),
+        sa.UniqueConstraint("token", name=op.f("uq_chat_visitors_token")),
+    )
+    with op.batch_alter_table("chat_visitors", schema=None) as batch_op:
+        batch_op.create_index("ix_chat_visitors_button_seen", ["button_id", "last_seen_at"], unique=False)
 
     op.create_table(
         "contact_emails",
@@ -827,6 +954,78 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_tags_tag_id"), ["tag_id"], unique=False)
 
     op.create_table(
+        "chats",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("public_id", sa.String(length=24), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("button_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("department_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("visitor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("started_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("queued_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_by", sa.String(length=16), nullable=True),
+        sa.Column("last_visitor_activity_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_routing_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("routing_round", sa.Integer(), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.Column("visitor_seen_seq", sa.Integer(), nullable=False),
+        sa.Column("agent_seen_seq", sa.Integer(), nullable=False),
+        sa.Column("rating", sa.String(length=8), nullable=True),
+        sa.Column("rating_comment", sa.Text(), nullable=False),
+        sa.Column("rated_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("transcript_to", sa.String(length=254), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_chats_agent_id_agents"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["button_id"],
+            ["chat_buttons.id"],
+            name=op.f("fk_chats_button_id_chat_buttons"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_chats_contact_id_contacts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_chats_department_id_departments"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["message_groups.id"],
+            name=op.f("fk_chats_group_id_message_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_chats_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["visitor_id"],
+            ["chat_visitors.id"],
+            name=op.f("fk_chats_visitor_id_chat_visitors"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chats")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_chats_public_id")),
+        sa.UniqueConstraint("ticket_id", name=op.f("uq_chats_ticket_id")),
+    )
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.create_index("ix_chats_agent_state", ["agent_id", "state"], unique=False)
+        batch_op.create_index("ix_chats_contact", ["contact_id", "ended_at"], unique=False)
+        batch_op.create_index("ix_chats_routing_due", ["next_routing_at"], unique=False)
+        batch_op.create_index("ix_chats_state_queued", ["state", "queued_at"], unique=False)
+        batch_op.create_index("ix_chats_visitor", ["visitor_id", "state"], unique=False)
+
+    op.create_table(
         "inbound_emails",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -882,10 +1081,24 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("field_name", sa.String(length=200), nullable=True),
         sa.Column("attachment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("author_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("sent_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("client_key", sa.String(length=64), nullable=True),
+        sa.Column(
+            "meta",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["attachment_id"],
             ["attachments.id"],
             name=op.f("fk_messages_attachment_id_attachments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_agent_id"],
+            ["agents.id"],
+            name=op.f("fk_messages_author_agent_id_agents"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -903,6 +1116,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_messages_attachment_id"), ["attachment_id"], unique=False)
         batch_op.create_index("ix_messages_group", ["group_id", "position"], unique=False)
         batch_op.create_index(batch_op.f("ix_messages_ticket_id"), ["ticket_id"], unique=False)
+        batch_op.create_index("uq_messages_group_client_key", ["group_id", "client_key"], unique=True)
 
     op.create_table(
         "outgoing_mail",
@@ -959,11 +1173,63 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outgoing_mail_mailbox_id"), ["mailbox_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outgoing_mail_ticket_id"), ["ticket_id"], unique=False)
 
+    op.create_table(
+        "chat_offers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("chat_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("offered_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("answered_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_chat_offers_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["chat_id"], ["chats.id"], name=op.f("fk_chat_offers_chat_id_chats"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_offers")),
+    )
+    with op.batch_alter_table("chat_offers", schema=None) as batch_op:
+        batch_op.create_index("ix_chat_offers_agent_outcome", ["agent_id", "outcome"], unique=False)
+        batch_op.create_index("ix_chat_offers_chat", ["chat_id", "round", "agent_id"], unique=False)
+
+    op.create_table(
+        "chat_participants",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("chat_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("role", sa.String(length=8), nullable=False),
+        sa.Column("joined_at", linka.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("left_at", linka.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_chat_participants_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["chat_id"], ["chats.id"], name=op.f("fk_chat_participants_chat_id_chats"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_participants")),
+    )
+    with op.batch_alter_table("chat_participants", schema=None) as batch_op:
+        batch_op.create_index("ix_chat_participants_agent_open", ["agent_id", "left_at"], unique=False)
+        batch_op.create_index("ix_chat_participants_chat", ["chat_id", "agent_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("chat_participants", schema=None) as batch_op:
+        batch_op.drop_index("ix_chat_participants_chat")
+        batch_op.drop_index("ix_chat_participants_agent_open")
+
+    op.drop_table("chat_participants")
+    with op.batch_alter_table("chat_offers", schema=None) as batch_op:
+        batch_op.drop_index("ix_chat_offers_chat")
+        batch_op.drop_index("ix_chat_offers_agent_outcome")
+
+    op.drop_table("chat_offers")
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_outgoing_mail_mailbox_id"))
@@ -972,6 +1238,7 @@ def downgrade() -> None:
 
     op.drop_table("outgoing_mail")
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("uq_messages_group_client_key")
         batch_op.drop_index(batch_op.f("ix_messages_ticket_id"))
         batch_op.drop_index("ix_messages_group")
         batch_op.drop_index(batch_op.f("ix_messages_attachment_id"))
@@ -984,6 +1251,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbound_emails_message_id"))
 
     op.drop_table("inbound_emails")
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.drop_index("ix_chats_visitor")
+        batch_op.drop_index("ix_chats_state_queued")
+        batch_op.drop_index("ix_chats_routing_due")
+        batch_op.drop_index("ix_chats_contact")
+        batch_op.drop_index("ix_chats_agent_state")
+
+    op.drop_table("chats")
     with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_tags_tag_id"))
 
@@ -1040,6 +1315,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_emails_contact_id"))
 
     op.drop_table("contact_emails")
+    with op.batch_alter_table("chat_visitors", schema=None) as batch_op:
+        batch_op.drop_index("ix_chat_visitors_button_seen")
+
+    op.drop_table("chat_visitors")
     with op.batch_alter_table("saved_views", schema=None) as batch_op:
         batch_op.drop_index("ix_saved_views_owner")
         batch_op.drop_index(batch_op.f("ix_saved_views_department_id"))
@@ -1063,6 +1342,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_company_id"))
 
     op.drop_table("contacts")
+    with op.batch_alter_table("chat_invitation_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_invitation_rules_button_id"))
+
+    op.drop_table("chat_invitation_rules")
+    op.drop_table("chat_agent_states")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_agent_id"))
 
@@ -1083,6 +1367,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_company_domains_company_id"))
 
     op.drop_table("company_domains")
+    op.drop_table("chat_buttons")
     with op.batch_alter_table("agents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agents_role_id"))
         batch_op.drop_index(batch_op.f("ix_agents_base_role"))

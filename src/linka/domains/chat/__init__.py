@@ -1,0 +1,1 @@
+"""Live chat: buttons, visitors, chats, routing and proactive invitations."""
