@@ -16,6 +16,7 @@ from linka.core.permissions import BaseRole, DepartmentRole, Origin, system_acto
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts import credentials
+from linka.domains.chat import button_actions as chat_buttons
 from linka.domains.contacts import actions as contacts
 from linka.domains.tickets import actions as tickets
 from linka.entrypoints.runtime import register_handlers
@@ -31,6 +32,12 @@ class Person:
     name: str
     password: str = PASSWORD
     api_key: str = ""
+
+
+@dataclass
+class ChatButtonRef:
+    id: int
+    public_id: str
 
 
 @dataclass
@@ -53,6 +60,9 @@ class Personas:
     contact_public_ids: dict[str, str] = field(default_factory=dict)
     tickets: dict[str, int] = field(default_factory=dict)  # keyed by the contact's name
     ticket_codes: dict[str, str] = field(default_factory=dict)  # the same tickets' codes
+    # The Support department's chat button ("support_chat"), embeddable from http://127.0.0.1 and
+    # http://localhost (any port is a different origin: tests serving pages elsewhere add theirs).
+    support_chat_button: ChatButtonRef = field(default_factory=lambda: ChatButtonRef(0, ""))
 
     def all(self) -> list[Person]:
         return [
@@ -106,6 +116,12 @@ async def build_personas(db: Database) -> Personas:
             uow, agent_id=admin.id, name="read only", scopes=["read"]
         )
         customers = await _build_customers(uow, support=support.id, sales=sales.id)
+        support_chat = await chat_buttons.create_chat_button(
+            uow,
+            name="support_chat",
+            department_id=support.id,
+            allowed_origins=["http://127.0.0.1", "http://localhost"],
+        )
         return Personas(
             owner=owner,
             admin=admin,
@@ -117,6 +133,7 @@ async def build_personas(db: Database) -> Personas:
             department_public_ids={"support": support.public_id, "sales": sales.public_id},
             read_key=read_key,
             write_key=admin.api_key,
+            support_chat_button=ChatButtonRef(support_chat.id, support_chat.public_id),
             **customers,
         )
 

@@ -29,6 +29,7 @@ from linka.entrypoints.api.openapi import finish_openapi_when_built
 from linka.entrypoints.health import health_routes
 from linka.entrypoints.realtime import socket as realtime_socket
 from linka.entrypoints.realtime.backend import CHANNEL, channels_backend
+from linka.entrypoints.realtime.chat_presence import ChatHeartbeat
 from linka.entrypoints.realtime.hub import RealtimeHub
 from linka.entrypoints.realtime.publisher import TicketEventPublisher
 from linka.entrypoints.runtime import Runtime, build_runtime
@@ -37,6 +38,7 @@ from linka.entrypoints.session_backend import LinkaSessionConfig
 from linka.entrypoints.smtp.listener import start_smtp_listener
 from linka.entrypoints.web import static_router, web_router
 from linka.entrypoints.web.templating import template_config
+from linka.entrypoints.widget import routes as widget_routes
 from linka.entrypoints.worker.runner import run_worker
 
 SESSION_COOKIE = "linka_session"
@@ -73,23 +75,34 @@ def create_app(
         cookie_secure=secure,
         cookie_httponly=False,  # the web app's JavaScript copies it into the header
         cookie_samesite="lax",
-        exclude=["/healthz", "/readyz", "/static/"],
+        exclude=["/healthz", "/readyz", "/static/", "/widget/"],  # the widget has no cookies to ride
     )
     channels = ChannelsPlugin(backend=channels_backend(settings), channels=[CHANNEL])
     hub = RealtimeHub(channels)
     publisher = TicketEventPublisher(runtime.db)
     runtime.bus.add_publisher(publisher)
 
+    heartbeat = ChatHeartbeat(runtime, hub)
+
     async def start_realtime() -> None:
         await hub.start()
         publisher.activate(hub.publish)
+        heartbeat.start()
 
     async def stop_realtime() -> None:
+        await heartbeat.stop()
         publisher.deactivate()
         await hub.stop()
 
     app = Litestar(
-        route_handlers=[api_router, web_router, static_router, *realtime_socket.routes, *health_routes],
+        route_handlers=[
+            api_router,
+            web_router,
+            static_router,
+            *realtime_socket.routes,
+            *widget_routes,
+            *health_routes,
+        ],
         middleware=[
             SecurityHeadersMiddleware,
             RejectNulMiddleware,
@@ -108,7 +121,7 @@ def create_app(
         ),
         template_config=template_config(),
         plugins=[channels],
-        state=State({"runtime": runtime, "realtime_hub": hub}),
+        state=State({"runtime": runtime, "realtime_hub": hub, "chat_heartbeat": heartbeat}),
         lifespan=[
             *([worker_lifespan(runtime)] if run_worker else []),
             *([smtp_lifespan(runtime)] if run_smtp else []),

@@ -14,6 +14,7 @@ from linka.core.sealing import Sealer
 from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts.ratelimit import AuthLimiter, storage_uri
 from linka.domains.accounts.tokens import LinkSigner
+from linka.domains.chat.ratelimit import VisitorLimiter
 from linka.domains.tickets import assignment_mail
 from linka.domains.tickets import handlers as tickets_handlers
 
@@ -25,6 +26,8 @@ class Runtime:
     bus: EventBus = field(default_factory=EventBus)
     # Rate limits on logins, two-factor codes and reset requests (shared through Redis when configured).
     auth_limits: AuthLimiter = field(init=False)
+    # Chat visitors' writes per visitor (shared through Redis when configured).
+    visitor_limits: VisitorLimiter = field(init=False)
     # Attachment files (content-addressed, in LINKA_BLOB_DIR or data_dir/blobs).
     blobs: BlobStore = field(init=False)
     _links: LinkSigner | None = field(init=False, default=None, repr=False)
@@ -36,6 +39,7 @@ class Runtime:
             per_ip=self.settings.login_attempts_per_ip,
             storage=storage_uri(self.settings.redis_url),
         )
+        self.visitor_limits = VisitorLimiter(storage_uri(self.settings.redis_url))
         self.blobs = BlobStore(self.settings.effective_blob_dir, max_bytes=self.settings.attachment_max_bytes)
 
     @property
@@ -62,6 +66,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.auth_limits.close()
+        await self.visitor_limits.close()
         await self.db.dispose()
 
 

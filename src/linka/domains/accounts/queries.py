@@ -524,3 +524,15 @@ async def assignment_mail_recipient(session: AsyncSession, agent_id: int) -> tup
 async def wants_browser_notices(session: AsyncSession, agent_id: int) -> bool:
     """Whether the agent's open app should pop up a notice when a ticket is assigned to them."""
     return (await notification_settings_of(session, agent_id)).assigned_browser
+
+
+async def department_member_agents(session: AsyncSession, department_id: int) -> list[tuple[int, str, str]]:
+    """(id, public id, name) of the department's active members, by name: whom a chat button of the
+    department may rank (its agent priorities)."""
+    rows = await session.execute(
+        select(Agent.id, Agent.public_id, Agent.name)
+        .join(DepartmentMember, DepartmentMember.agent_id == Agent.id)
+        .where(DepartmentMember.department_id == department_id, Agent.is_active.is_(True))
+        .order_by(Agent.name, Agent.id)
+    )
+    return [(int(agent_id), public_id, name) for agent_id, public_id, name in rows.all()]

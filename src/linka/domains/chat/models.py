@@ -163,7 +163,9 @@ class ChatAgentState(Base):
 
     __tablename__ = "chat_agent_states"
 
-    agent_id: Mapped[int] = mapped_column(BigId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
     connected_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_chat_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -177,7 +179,9 @@ class InvitationRule(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
-    button_id: Mapped[int] = mapped_column(BigId, ForeignKey("chat_buttons.id", ondelete="CASCADE"), index=True)
+    button_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chat_buttons.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

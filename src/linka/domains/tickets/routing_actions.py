@@ -61,6 +61,13 @@ async def _route(uow: UnitOfWork, ticket: Ticket, *, department_id: int, assigne
     return True
 
 
+async def route_ticket(
+    uow: UnitOfWork, ticket: Ticket, *, department_id: int, assignee_id: int | None
+) -> bool:
+    """Routing decided by a channel that checked its own rules (a chat taken or handed over)."""
+    return await _route(uow, ticket, department_id=department_id, assignee_id=assignee_id)
+
+
 async def _write_transfer_line(uow: UnitOfWork, ticket: Ticket, *, before_department: int) -> None:
     """The thread says where the ticket went ("Transferred from Support to Sales, to Sándor")."""
     names = await accounts_queries.department_names(uow.session, [before_department, ticket.department_id])

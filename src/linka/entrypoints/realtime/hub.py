@@ -15,6 +15,7 @@ from litestar.channels import ChannelsPlugin
 from linka.core.i18n import Translator
 from linka.core.permissions import Actor, DepartmentRole
 from linka.entrypoints.realtime.backend import CHANNEL
+from linka.entrypoints.realtime.chat_delivery import ChatRoster
 from linka.entrypoints.realtime.presence import HEARTBEAT, PresenceBoard
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class RealtimeHub:
         self.channels = channels
         self.connections: set[AgentConnection] = set()
         self.presence = PresenceBoard()
+        self.chat = ChatRoster()  # visitor sockets of this process (chat frames for agents go to connections)
         self._tasks: list[asyncio.Task[None]] = []
         self.started = False
 
@@ -82,6 +84,10 @@ class RealtimeHub:
     async def publish(self, data: bytes) -> None:
         await self.channels.wait_published(data, [CHANNEL])
 
+    async def publish_chat_frames(self, signals: list[list[Any]]) -> None:
+        """Frames that are not stored (typing): [[agent ids, agent frame, visitor id, visitor frame], …]."""
+        await self.publish(msgspec.json.encode({"kind": "chat", "s": signals}))
+
     async def _listen(self, events: Any) -> None:
         async for raw in events:
             try:
@@ -96,9 +102,12 @@ class RealtimeHub:
                 self._show_presence(ticket)
 
     def dispatch(self, message: dict[str, Any]) -> None:
-        if message.get("kind") == "tickets":
+        kind = message.get("kind")
+        if kind == "chat":
+            self.chat.deliver(message, self.connections)
+        elif kind == "tickets":
             self._hand_out_tickets(message)
-        elif message.get("kind") == "presence" and self.presence.apply(message):
+        elif kind == "presence" and self.presence.apply(message):
             self._show_presence(str(message["ticket"]))
 
     def _hand_out_tickets(self, message: dict[str, Any]) -> None:

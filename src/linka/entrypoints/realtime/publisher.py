@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from linka.core.db import Database
 from linka.core.events import Event
+from linka.domains.chat.events import ChatSignal
 from linka.domains.tickets.events import (
     CustomStatusDeleted,
     TagDeleted,
@@ -79,6 +80,13 @@ class TicketEventPublisher:
     async def __call__(self, events: list[Event]) -> None:
         if self._publish is None:
             return
+        signals = [
+            [list(e.agents), e.agent_frame, e.visitor_id, e.visitor_frame]
+            for e in events
+            if isinstance(e, ChatSignal)
+        ]
+        if signals:  # first: a chat line's latency is what the visitor and the agent feel
+            await self._publish(msgspec.json.encode({"kind": "chat", "s": signals}))
         departments, assignees, assigned = _touched(events)
         if not departments:
             return

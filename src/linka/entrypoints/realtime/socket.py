@@ -4,6 +4,7 @@ Server → browser: {"type": "tickets", "codes": [...]} (tickets this agent may 
 {"type": "presence", "ticket", "agents": [{"name", "typing"}]}, {"type": "notify", "ticket", "text"}.
 Browser → server: {"type": "view", "ticket": code, "typing": bool} (which ticket is open, and whether
 a reply is being written), {"type": "leave"}.
+Live chat adds its own frames both ways (`chat_…`, docs/chat-protocol.md; agent_chat.py).
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from litestar.exceptions import WebSocketDisconnect
 from linka.core.errors import LinkaError
 from linka.core.permissions import Actor, Origin
 from linka.domains.accounts import queries as accounts_queries
+from linka.domains.chat.constants import MAX_FRAME_BYTES
 from linka.domains.tickets import queries as ticket_queries
 from linka.entrypoints.api.auth import optional_actor, runtime_of
+from linka.entrypoints.realtime.agent_chat import handle_chat_frame, welcome_agent
 from linka.entrypoints.realtime.hub import AgentConnection, RealtimeHub
 from linka.entrypoints.realtime.presence import HEARTBEAT
 
 CODE = re.compile(r"^[A-Z0-9-]{3,20}$")
 ACTOR_REFRESH = 60.0  # seconds: permissions or a revoked session take effect within this
-MAX_MESSAGE = 1024
+MAX_MESSAGE = MAX_FRAME_BYTES  # a chat line with its frame
 
 
 def hub_of(socket: WebSocket[Any, Any, Any]) -> RealtimeHub:
@@ -69,6 +72,8 @@ async def agent_socket(socket: WebSocket[Any, Any, Any]) -> None:
     connection = AgentConnection(actor=actor, browser_notices=await _wants_notices(socket, actor.agent_id))
     hub.connections.add(connection)
     sender = asyncio.create_task(_send_queued(socket, connection))
+    with contextlib.suppress(LinkaError):
+        await welcome_agent(runtime_of(cast(Request[Any, Any, Any], socket)), connection)
     try:
         await _receive(socket, hub, connection)
     finally:
@@ -115,6 +120,10 @@ async def _receive(socket: WebSocket[Any, Any, Any], hub: RealtimeHub, connectio
             continue
         if message.get("type") == "view":
             await _view(socket, hub, connection, allowed, message)
+        elif str(message.get("type", "")).startswith("chat_"):
+            await handle_chat_frame(
+                runtime_of(cast(Request[Any, Any, Any], socket)), hub, connection, message
+            )
         elif message.get("type") == "leave" and connection.viewing:
             previous, connection.viewing, connection.typing = connection.viewing, None, False
             await hub.announce(connection, previous, gone=True)

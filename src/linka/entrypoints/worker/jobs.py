@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from linka.core.permissions import Origin, system_actor
+from linka.domains.chat import routing as chat_routing
 from linka.domains.tickets import settings as ticket_settings
 from linka.domains.tickets import status_actions
 from linka.entrypoints.mailin import imap_poll
@@ -35,6 +36,12 @@ async def close_resolved(runtime: Runtime) -> int:
         return len(await status_actions.close_resolved_tickets(uow, after_days=days))
 
 
+async def route_chats(runtime: Runtime) -> int:
+    """Waiting chats whose rings ran out move on (or are missed); silent chats end (chat/routing.py)."""
+    async with runtime.uow(system_actor(Origin.CHAT)) as uow:
+        return await chat_routing.route_due_chats(uow)
+
+
 async def deliver_mail(runtime: Runtime) -> int:
     """Send the outgoing mail that is due (worker/mail_delivery.py)."""
     return await mail_delivery.deliver_mail(runtime)
@@ -50,6 +57,7 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
     poll = runtime.settings.worker_poll_seconds
     return [
         Job("wake postponed tickets", poll, wake_postponed),
+        Job("route chats", 1.0, route_chats),
         Job("close resolved tickets", max(poll, 300.0), close_resolved),
         Job("deliver mail", min(poll, 5.0), deliver_mail),
         Job("poll mailboxes", min(poll, 10.0), poll_mailboxes),

@@ -1,0 +1,130 @@
+"""Files in a chat, from the visitor's side: uploading one into their running chat, and fetching the
+files of their chat (with their token). Called from the customer's site, so the answers carry CORS
+headers for the button's allowed origins; no cookies are involved (the token is the credential)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post, route
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from linka.core.errors import Invalid, LinkaError, RateLimited
+from linka.core.permissions import Actor, Origin
+from linka.domains.chat import actions, button_queries, queries
+from linka.domains.chat.constants import FILE_TYPES, MAX_FILE_BYTES
+from linka.domains.chat.models import ChatButton
+from linka.domains.tickets.thread_schemas import NewAttachment
+from linka.entrypoints.api.auth import runtime_of
+from linka.entrypoints.api.ticket_thread import INLINE_TYPES, content_disposition
+from linka.entrypoints.api.uploads import discard, receive_file
+from linka.entrypoints.widget.origins import origin_allowed
+
+Token = Annotated[str, Parameter(query="token", min_length=10, max_length=64)]
+Key = Annotated[str, Parameter(query="key", min_length=1, max_length=64)]
+MIME_OF_SUFFIX = {suffix: mime for mime, suffixes in FILE_TYPES.items() for suffix in suffixes}
+
+
+def _cors(request: Request[Any, Any, Any], button: ChatButton | None) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    runtime = runtime_of(request)
+    if origin and button is not None and origin_allowed(origin, button, runtime.settings.base_url):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}
+
+
+def _refusal(status: int, code: str, message: str, headers: dict[str, str]) -> Response[dict[str, Any]]:
+    return Response({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def file_type(filename: str) -> str | None:
+    """The type a file is stored and served as, by its name's suffix; none: not accepted."""
+    return MIME_OF_SUFFIX.get(PurePosixPath(filename.lower()).suffix)
+
+
+@route("/widget/files/{button:str}", http_method=["OPTIONS"], include_in_schema=False)
+async def upload_preflight(request: Request[Any, Any, Any], button: str) -> Response[None]:
+    async with runtime_of(request).db.read_session() as session:
+        found = await button_queries.enabled_button_by_public_id(session, button[:24])
+    headers = _cors(request, found)
+    headers.update({"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "600"})
+    return Response(None, status_code=204, headers=headers)
+
+
+@post("/widget/files/{button:str}", include_in_schema=False, status_code=201)
+async def upload_file(
+    request: Request[Any, Any, Any], button: str, token: Token, key: Key
+) -> Response[dict[str, Any]]:
+    """One file into the visitor's running chat: `?token=&key=`, multipart field `file`."""
+    runtime = runtime_of(request)
+    async with runtime.db.read_session() as session:
+        found = await button_queries.enabled_button_by_public_id(session, button[:24])
+        visitor = await queries.visitor_by_token(session, found.id, token) if found is not None else None
+    headers = _cors(request, found)
+    if found is None:
+        return _refusal(404, "unknown_button", "There is no such chat button.", headers)
+    if not origin_allowed(request.headers.get("origin"), found, runtime.settings.base_url):
+        return _refusal(403, "origin_not_allowed", "This site may not use this chat button.", headers)
+    if visitor is None:
+        return _refusal(403, "unknown_visitor", "Reload the page and try again.", headers)
+    if not found.file_uploads:
+        return _refusal(403, "no_files", "This chat takes no files.", headers)
+    try:
+        await runtime.visitor_limits.hit(visitor.id)
+        received = await receive_file(request, runtime.blobs, runtime.db)
+    except RateLimited as refused:
+        headers["Retry-After"] = str(refused.retry_after)
+        return _refusal(429, "rate_limited", "You are sending too fast; please wait a moment.", headers)
+    except Invalid as refused:
+        too_large = "largest accepted" in refused.message
+        code, status = ("file_too_large", 413) if too_large else ("invalid", 400)
+        return _refusal(status, code, refused.fields.get("file", refused.message), headers)
+    mime = file_type(received.filename)
+    if mime is None or received.blob.size > MAX_FILE_BYTES:
+        await discard(runtime.blobs, runtime.db, [received.blob.sha256])
+        if mime is None:
+            return _refusal(415, "file_type", "Files of this type cannot be sent.", headers)
+        return _refusal(413, "file_too_large", "The file is too large.", headers)
+    file = NewAttachment(
+        sha256=received.blob.sha256, size=received.blob.size, filename=received.filename[:255], mime_type=mime
+    )
+    try:
+        async with runtime.uow(Actor(origin=Origin.CHAT, name="Visitor")) as uow:
+            _, seq = await actions.post_visitor_line(uow, visitor_id=visitor.id, key=key, file=file)
+    except LinkaError as refused:
+        await discard(runtime.blobs, runtime.db, [received.blob.sha256])
+        return _refusal(
+            409 if "ended" in refused.message else 400,
+            "chat_ended" if "ended" in refused.message else "no_chat",
+            refused.message,
+            headers,
+        )
+    return Response({"seq": seq}, status_code=201, headers=headers)
+
+
+@get("/widget/files/{attachment:str}", include_in_schema=False)
+async def download_file(
+    request: Request[Any, Any, Any], attachment: str, token: Token
+) -> Stream | Response[dict[str, Any]]:
+    """A file of the visitor's chat, for the visitor (their token); agents use the API's link."""
+    runtime = runtime_of(request)
+    async with runtime.db.read_session() as session:
+        found = await queries.visitor_attachment(session, attachment[:32], token)
+    if found is None or not runtime.blobs.exists(found.sha256):
+        return _refusal(404, "not_found", "No such file.", {})
+    return Stream(
+        runtime.blobs.read_chunks(found.sha256),
+        media_type=found.mime_type,
+        headers={
+            "Content-Disposition": content_disposition(
+                found.filename, inline=found.mime_type in INLINE_TYPES
+            ),
+            "Content-Length": str(found.size),
+            "Cache-Control": "private, max-age=0, must-revalidate",
+        },
+    )
+
+
+routes = [upload_preflight, upload_file, download_file]
