@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from linka.core.db import Database
 from linka.core.permissions import BaseRole, DepartmentRole, Origin, system_actor
-from linka.core.uow import unit_of_work
+from linka.core.uow import UnitOfWork, unit_of_work
 from linka.domains.accounts import actions as accounts
 from linka.domains.accounts.models import Agent
+from linka.domains.chat import button_actions as chat_buttons
 from linka.domains.contacts import actions as contacts
 
 PASSWORD = "linka-demo-2026"  # noqa: S105 - the published password of the demo accounts
@@ -152,8 +153,9 @@ async def demo_present(db: Database) -> bool:
         return found.first() is not None
 
 
-async def build_demo(db: Database) -> None:
-    """Create the whole demo in one unit of work: all of it or, on any error, nothing."""
+async def build_demo(db: Database, *, base_url: str = "http://127.0.0.1:8000") -> None:
+    """Create the whole demo in one unit of work: all of it or, on any error, nothing. The chat button
+    may be embedded by pages of `base_url` (the demo server's own origin)."""
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
         departments: dict[str, int] = {}
         for name in DEPARTMENTS:
@@ -186,6 +188,28 @@ async def build_demo(db: Database) -> None:
                     language=company.language,
                     company_id=created.id,
                 )
+        await _build_chat_button(uow, departments["Support / Podpora"], base_url)
+
+
+async def _build_chat_button(uow: UnitOfWork, department_id: int, base_url: str) -> None:
+    """Support's chat button, with a proactive invitation for visitors who linger on a pricing page."""
+    button = await chat_buttons.create_chat_button(
+        uow, name="Website chat", department_id=department_id, allowed_origins=[base_url]
+    )
+    await chat_buttons.create_invitation_rule(
+        uow,
+        button_id=button.id,
+        name="Lingering on pricing",
+        conditions=[
+            {"field": "page_url", "op": "contains", "value": "pricing"},
+            {"field": "time_on_site", "op": "at_least", "value": 30},
+        ],
+        message={
+            "en": "Questions about our prices? We are happy to help.",
+            "cs": "Máte otázky k cenám? Rádi vám poradíme.",
+            "hu": "Kérdése van az árainkkal kapcsolatban? Szívesen segítünk.",
+        },
+    )
 
 
 def logins() -> list[tuple[str, str, str]]:

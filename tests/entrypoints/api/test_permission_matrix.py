@@ -347,6 +347,63 @@ MATRIX: list[Row] = [
         "PUT", "/tickets/{ticket}/draft", expect(200, 200, 200, 404, 401, 403), {"body_html": "<p>Dobrý</p>"}
     ),
     Row("DELETE", "/tickets/{ticket}/draft", expect(204, 204, 204, 404, 401, 403)),
+    # Chat buttons and their invitation rules are manage_channels' (admins); {chat_button} is the
+    # personas' Support button, {invitation_rule} a rule of it (_prepare_chat).
+    Row("GET", "/chat-buttons", expect(200, 200, 403, 403, 401, 200), absent=(("agent", "cb_"),)),
+    Row(
+        "POST",
+        "/chat-buttons",
+        expect(201, 201, 403, 403, 401, 403),
+        {"name": "Shop", "department_id": "{support}", "allowed_origins": ["https://shop.example"]},
+    ),
+    Row("GET", "/chat-buttons/{chat_button}", expect(200, 200, 403, 403, 401, 200)),
+    Row("PATCH", "/chat-buttons/{chat_button}", expect(200, 200, 403, 403, 401, 403), {"ring_seconds": 40}),
+    Row("DELETE", "/chat-buttons/{chat_button}", expect(204, 204, 403, 403, 401, 403)),
+    Row("GET", "/chat-buttons/{chat_button}/invitation-rules", expect(200, 200, 403, 403, 401, 200)),
+    Row(
+        "POST",
+        "/chat-buttons/{chat_button}/invitation-rules",
+        expect(201, 201, 403, 403, 401, 403),
+        {
+            "name": "Loyal",
+            "conditions": [{"field": "visits", "op": "at_least", "value": 3}],
+            "message": {"en": "Hi"},
+        },
+    ),
+    Row(
+        "GET",
+        "/chat-buttons/{chat_button}/invitation-rules/{invitation_rule}",
+        expect(200, 200, 403, 403, 401, 200),
+    ),
+    Row(
+        "PATCH",
+        "/chat-buttons/{chat_button}/invitation-rules/{invitation_rule}",
+        expect(200, 200, 403, 403, 401, 403),
+        {"enabled": False},
+    ),
+    Row(
+        "DELETE",
+        "/chat-buttons/{chat_button}/invitation-rules/{invitation_rule}",
+        expect(204, 204, 403, 403, 401, 403),
+    ),
+    Row(
+        "PUT",
+        "/chat-buttons/{chat_button}/invitation-rules/order",
+        expect(200, 200, 403, 403, 401, 403),
+        {"ids": ["{invitation_rule}"]},
+    ),
+    # Live chats (_prepare_live_chat): {chat} is a Support chat Sára took, {visitor} someone browsing
+    # Support's site. Seeing a chat is the department's readers' (else 404); writing in it is for agents
+    # in it, ending and handing over also for supervisors (admins); only an invited colleague leaves.
+    Row("GET", "/chats", expect(200, 200, 200, 200, 401, 200), absent=(("custom", "ch_"),)),
+    Row("GET", "/chats/{chat}", expect(200, 200, 200, 404, 401, 200)),
+    Row("POST", "/chats/{chat}/lines", expect(403, 403, 201, 404, 401, 403), {"text": "Dobrý den"}),
+    Row("POST", "/chats/{chat}/end", expect(200, 200, 200, 404, 401, 403)),
+    Row("POST", "/chats/{chat}/transfer", expect(200, 200, 200, 404, 401, 403), {"department_id": "{sales}"}),
+    Row("POST", "/chats/{chat}/invite", expect(200, 200, 200, 404, 401, 403), {"agent_id": "{other}"}),
+    Row("POST", "/chats/{chat}/leave", expect(422, 422, 422, 404, 401, 403)),
+    Row("GET", "/chats/visitors", expect(200, 200, 200, 200, 401, 200), absent=(("custom", "vi_"),)),
+    Row("POST", "/chats/visitors/{visitor}/invite", expect(204, 204, 204, 404, 401, 403), {"text": "Hello"}),
 ]
 
 
@@ -438,6 +495,66 @@ async def _prepare_answers(db: Database, personas: Personas) -> dict[str, str]:
     return {"answer": answer.public_id}
 
 
+async def _prepare_chat(db: Database, personas: Personas) -> dict[str, str]:
+    """An invitation rule of the personas' Support chat button."""
+    from linka.domains.chat import button_actions
+
+    async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
+        rule = await button_actions.create_invitation_rule(
+            uow,
+            button_id=personas.support_chat_button.id,
+            name="Pricing",
+            conditions=[{"field": "page_url", "op": "contains", "value": "pricing"}],
+            message={"en": "Questions about prices?"},
+        )
+    return {"invitation_rule": rule.public_id}
+
+
+async def _prepare_live_chat(runtime: Runtime, personas: Personas) -> dict[str, str]:
+    """A visitor's chat that Sára accepted, and another visitor on the site. The visitors are marked
+    seen a week ahead (a frozen clock), so they still count as online whenever a case runs."""
+    from linka.core.clock import FrozenClock, use_clock
+    from linka.core.permissions import Actor
+    from linka.domains.accounts import agent_actions
+    from linka.domains.chat import actions as chat_actions
+    from linka.domains.chat import routing, visitor_actions
+    from linka.domains.chat.models import ChatButton
+    from tests.entrypoints.web.ticket_helpers import actor_of
+
+    visitor_actor = Actor(origin=Origin.CHAT, name="Visitor")
+    async with runtime.uow(system_actor(Origin.CHAT)) as uow:
+        await agent_actions.update_agent(uow, agent_id=personas.support_agent.id, availability="online")
+        await routing.keep_agents_connected(
+            uow, [personas.support_agent.id], until=clock.now() + timedelta(hours=1)
+        )
+    visitors = []
+    async with runtime.uow(visitor_actor) as uow:
+        button = await uow.session.get(ChatButton, personas.support_chat_button.id)
+        assert button is not None
+        for url in ("https://shop.example/help", "https://shop.example/pricing"):
+            visitors.append(
+                await visitor_actions.record_visit(
+                    uow, button=button, token=None, language="en", page={"url": url, "title": "Shop"}
+                )
+            )
+        chat = await chat_actions.start_chat(
+            uow,
+            visitor_id=visitors[0].id,
+            fields={"name": "Petra", "email": "petra@example.test"},
+            first_key="k1",
+            first_text="Help",
+        )
+    async with runtime.uow(await actor_of(runtime, personas.support_agent)) as uow:
+        await routing.accept_chat(uow, chat_public_id=chat.public_id)
+    previous = use_clock(FrozenClock(clock.now() + timedelta(days=7)))
+    try:
+        async with runtime.uow(visitor_actor) as uow:
+            await visitor_actions.keep_visitors_seen(uow, [visitor.id for visitor in visitors])
+    finally:
+        use_clock(previous)
+    return {"chat": chat.public_id, "visitor": visitors[1].public_id}
+
+
 async def _prepare_thread(runtime: Runtime, personas: Personas) -> dict[str, str]:
     """A customer's message (to forward) and a stored file on Karel's ticket (helper C)."""
     from linka.domains.tickets import thread_actions, thread_files
@@ -518,6 +635,10 @@ def _preparations(row: Row) -> tuple[str, ...]:
         kinds.append("mail")
     if "{answer}" in row.path or row.path == "/answers":
         kinds.append("answers")
+    if row.path.startswith("/chat-buttons/{chat_button}/invitation-rules/"):
+        kinds.append("chat")
+    if row.path.startswith("/chats"):
+        kinds.append("live_chat")
     return tuple(kinds)
 
 
@@ -546,6 +667,10 @@ async def prepared(
                 values.update(await _prepare_mail(runtime, personas))
             if "answers" in kinds:
                 values.update(await _prepare_answers(runtime.db, personas))
+            if "chat" in kinds:
+                values.update(await _prepare_chat(runtime.db, personas))
+            if "live_chat" in kinds:
+                values.update(await _prepare_live_chat(runtime, personas))
         finally:
             await runtime.close()
         return Prepared(values, runtime.settings.effective_blob_dir)
@@ -598,6 +723,7 @@ async def test_matrix(
         "hana": personas.contact_public_ids["hana"],
         "acme": personas.company_public_ids["acme"],
         "ticket": personas.ticket_codes["karel"],
+        "chat_button": personas.support_chat_button.public_id,
         "tomorrow": (clock.now() + timedelta(days=1)).isoformat(),
     }
     path = "/api/v1" + row.path.format(**values)

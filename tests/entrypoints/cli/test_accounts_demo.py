@@ -15,6 +15,7 @@ from linka.demo import PASSWORD as DEMO_PASSWORD
 from linka.domains.accounts import credentials
 from linka.domains.accounts.credentials import LoginStep
 from linka.domains.accounts.models import Agent, Department, DepartmentMember
+from linka.domains.chat.models import ChatButton, InvitationRule
 from linka.domains.contacts.models import Company, Contact, ContactEmail, ContactPhone
 from tests.entrypoints.cli.conftest import run
 
@@ -49,6 +50,8 @@ def counts(url: str) -> dict[str, int]:
                     Contact,
                     ContactEmail,
                     ContactPhone,
+                    ChatButton,
+                    InvitationRule,
                 ):
                     total = await session.execute(select(func.count()).select_from(model))
                     found[model.__tablename__] = int(total.scalar_one())
@@ -135,6 +138,7 @@ def test_demo_builds_the_workspace_once(linka: CliRunner, migrated: str) -> None
     assert 0 < built["contact_phones"] < 30
     assert built["agent languages"] == 3  # Czech, Hungarian and English people
     assert built["department_members"] >= 4
+    assert (built["chat_buttons"], built["chat_invitation_rules"]) == (1, 1)  # Support's, for the site
     # The logins it prints work with the one demo password.
     assert DEMO_PASSWORD in result.output
     for email, role in [("owner@linka.example", "owner"), ("admin@linka.example", "admin")]:

@@ -59,9 +59,10 @@ async def test_average_utilisation_rings_the_least_busy_and_moves_on_when_the_ri
     sara, viktor = personas.support_agent, personas.support_supervisor
     await configure_button(runtime, personas, routing_method="average", ring_seconds=30)
     await set_online(runtime, sara, viktor)
-    async with agents(served, sara, viktor) as (sara_app, viktor_app), visitors(
-        served, personas.support_chat_button.public_id, 2
-    ) as (first, second):
+    async with (
+        agents(served, sara, viktor) as (sara_app, viktor_app),
+        visitors(served, personas.support_chat_button.public_id, 2) as (first, second),
+    ):
         one = await first.start("First")
         await accept(sara_app, one["id"])  # both idle: the first in a stable order is rung
 
@@ -83,9 +84,10 @@ async def test_ring_to_all_rings_everyone_and_the_first_to_accept_takes_it(
     sara, viktor = personas.support_agent, personas.support_supervisor
     await configure_button(runtime, personas, routing_method="ring_all")
     await set_online(runtime, sara, viktor)
-    async with agents(served, sara, viktor) as (sara_app, viktor_app), visitor_socket(
-        served, personas.support_chat_button.public_id
-    ) as visitor:
+    async with (
+        agents(served, sara, viktor) as (sara_app, viktor_app),
+        visitor_socket(served, personas.support_chat_button.public_id) as visitor,
+    ):
         chat = await visitor.start()
         await sara_app.next_of("chat_ring", chat=chat["id"])
         await viktor_app.next_of("chat_ring", chat=chat["id"])
@@ -103,9 +105,10 @@ async def test_max_utilisation_fills_one_agent_before_the_next(
     sara, viktor = personas.support_agent, personas.support_supervisor
     await configure_button(runtime, personas, routing_method="max", max_chats_per_agent=2)
     await set_online(runtime, sara, viktor)
-    async with agents(served, sara, viktor) as (sara_app, viktor_app), visitors(
-        served, personas.support_chat_button.public_id, 3
-    ) as people:
+    async with (
+        agents(served, sara, viktor) as (sara_app, viktor_app),
+        visitors(served, personas.support_chat_button.public_id, 3) as people,
+    ):
         chats = [await people[0].start("One")]
         await accept(sara_app, chats[0]["id"])
         chats.append(await people[1].start("Two"))
@@ -123,9 +126,10 @@ async def test_priorities_ring_the_highest_first_and_a_decline_moves_on_at_once(
         runtime, personas, routing_method="priority", agent_priorities={sara.id: 1, viktor.id: 10}
     )
     await set_online(runtime, sara, viktor)
-    async with agents(served, sara, viktor) as (sara_app, viktor_app), visitor_socket(
-        served, personas.support_chat_button.public_id
-    ) as visitor:
+    async with (
+        agents(served, sara, viktor) as (sara_app, viktor_app),
+        visitor_socket(served, personas.support_chat_button.public_id) as visitor,
+    ):
         chat = await visitor.start()
         await viktor_app.next_of("chat_ring", chat=chat["id"])
         await sara_app.nothing_of("chat_ring")
@@ -150,9 +154,10 @@ async def test_random_rings_only_agents_available_for_chats_in_the_department(
             role=DepartmentRole.SUPERVISOR,
             chats=False,
         )
-    async with agents(served, sara, viktor, sandor, personas.admin) as apps, visitors(
-        served, personas.support_chat_button.public_id, 2
-    ) as (first, second):
+    async with (
+        agents(served, sara, viktor, sandor, personas.admin) as apps,
+        visitors(served, personas.support_chat_button.public_id, 2) as (first, second),
+    ):
         one = await first.start("One")
         two = await second.start("Two")
         await apps[0].next_of("chat_ring", chat=one["id"])
@@ -170,9 +175,10 @@ async def test_max_chats_and_breathing_time_hold_the_next_chat_back(
     sara = personas.support_agent
     await configure_button(runtime, personas, max_chats_per_agent=1, breathing_seconds=60)
     await set_online(runtime, sara)
-    async with agents(served, sara) as (sara_app,), visitors(
-        served, personas.support_chat_button.public_id, 2
-    ) as (first, second):
+    async with (
+        agents(served, sara) as (sara_app,),
+        visitors(served, personas.support_chat_button.public_id, 2) as (first, second),
+    ):
         one = await first.start("One")
         await accept(sara_app, one["id"])
         two = await second.start("Two")
@@ -209,7 +215,9 @@ async def test_queue_positions_move_up_and_a_chat_nobody_takes_is_missed_as_a_ne
 
     async with runtime.db.read_session() as session:
         ticket_ids = [(await chat_row(runtime, chat["id"])).ticket_id for chat in chats]
-        statuses = (await session.execute(select(Ticket.status).where(Ticket.id.in_(ticket_ids)))).scalars().all()
+        statuses = (
+            (await session.execute(select(Ticket.status).where(Ticket.id.in_(ticket_ids)))).scalars().all()
+        )
     assert sorted(statuses) == ["new", "new", "new"]
 
 
@@ -242,9 +250,10 @@ async def test_handing_a_chat_to_a_colleague_and_sending_it_to_another_departmen
 
     sara, viktor = personas.support_agent, personas.support_supervisor
     await set_online(runtime, sara, viktor)
-    async with agents(served, sara, viktor) as (sara_app, viktor_app), visitor_socket(
-        served, personas.support_chat_button.public_id
-    ) as visitor:
+    async with (
+        agents(served, sara, viktor) as (sara_app, viktor_app),
+        visitor_socket(served, personas.support_chat_button.public_id) as visitor,
+    ):
         chat = await visitor.start()
         await accept(sara_app, chat["id"])
         async with runtime.uow(await _actor(runtime, sara)) as uow:
@@ -258,7 +267,9 @@ async def test_handing_a_chat_to_a_colleague_and_sending_it_to_another_departmen
         assert (await sara_app.next_of("chat_error", key="s1"))["code"] == "not_yours"
 
         async with runtime.uow(await _actor(runtime, viktor)) as uow:
-            await actions.transfer_chat(uow, chat_public_id=chat["id"], department_id=personas.departments["sales"])
+            await actions.transfer_chat(
+                uow, chat_public_id=chat["id"], department_id=personas.departments["sales"]
+            )
         moved = await visitor.next_state("queued")
         assert moved["agent"] is None
     row = await chat_row(runtime, chat["id"])

@@ -211,10 +211,13 @@ async def post_agent_line(
     if earlier is not None:
         return None, earlier.position
     present = await queries.participant_ids(uow.session, chat.id)
+    if chat.state != ChatState.ACTIVE.value:
+        # Everyone has left an ended chat: whoever was in it is told it ended, not that it isn't theirs.
+        if uow.actor.agent_id in await queries.participant_ids(uow.session, chat.id, present_only=False):
+            raise Conflict("chat", "this chat has ended")
+        raise Forbidden("you are not in this chat")
     if uow.actor.agent_id not in present:
         raise Forbidden("you are not in this chat")
-    if chat.state != ChatState.ACTIVE.value:
-        raise Conflict("chat", "this chat has ended")
     line = await append_line(
         uow,
         chat,

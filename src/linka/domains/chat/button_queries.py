@@ -137,16 +137,17 @@ async def list_rules(session: AsyncSession, actor: Actor, button_id: int) -> lis
     return [rule_out(rule) for rule in await invitation_rules_of(session, button_id)]
 
 
-async def rule_counts(session: AsyncSession, button_ids: Sequence[int]) -> dict[int, int]:
-    """How many invitation rules each button has (one query)."""
-    if not button_ids:
+async def rule_counts(session: AsyncSession, button_public_ids: Sequence[str]) -> dict[str, int]:
+    """How many invitation rules each button (by public id) has, in one query."""
+    if not button_public_ids:
         return {}
     rows = await session.execute(
-        select(InvitationRule.button_id, func.count())
-        .where(InvitationRule.button_id.in_(list(button_ids)))
-        .group_by(InvitationRule.button_id)
+        select(ChatButton.public_id, func.count(InvitationRule.id))
+        .join(InvitationRule, InvitationRule.button_id == ChatButton.id)
+        .where(ChatButton.public_id.in_(list(button_public_ids)))
+        .group_by(ChatButton.public_id)
     )
-    return {int(button_id): int(count) for button_id, count in rows.all()}
+    return {str(public): int(count) for public, count in rows.all()}
 
 
 async def button_settings_of(

@@ -19,8 +19,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, cast, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import Conflict, Forbidden
 from linka.core.uow import UnitOfWork
@@ -117,6 +119,24 @@ async def _previous_agent(uow: UnitOfWork, chat: Chat) -> int | None:
     return found.scalar_one_or_none()
 
 
+async def ring_frame(
+    session: AsyncSession, chat: Chat, *, expires_at: datetime, ring_all: bool
+) -> dict[str, Any]:
+    """What an agent's app shows of a chat rung to them (also re-shown when their app reconnects)."""
+    first = await queries.lines(session, chat, limit=20)
+    text = next((line.text for line in first if line.author == "visitor" and line.kind == "text"), "")
+    return {
+        "type": "chat_ring",
+        "chat": chat.public_id,
+        "ticket": await queries.ticket_code(session, chat.ticket_id),
+        "department": await queries.department_name(session, chat.department_id),
+        "visitor": await queries.contact_name(session, chat.contact_id),
+        "text": text[:300],
+        "expires_at": expires_at.isoformat(),
+        "ring_all": ring_all,
+    }
+
+
 async def _ring(uow: UnitOfWork, chat: Chat, button: ChatButton, agent_ids: Sequence[int]) -> datetime:
     expires = uow.now + timedelta(seconds=button.ring_seconds)
     uow.session.add_all(
@@ -129,18 +149,9 @@ async def _ring(uow: UnitOfWork, chat: Chat, button: ChatButton, agent_ids: Sequ
         )
         for agent_id in agent_ids
     )
-    first = await queries.lines(uow.session, chat, limit=20)
-    text = next((line.text for line in first if line.author == "visitor" and line.kind == "text"), "")
-    frame = {
-        "type": "chat_ring",
-        "chat": chat.public_id,
-        "ticket": await queries.ticket_code(uow.session, chat.ticket_id),
-        "department": await queries.department_name(uow.session, chat.department_id),
-        "visitor": await queries.contact_name(uow.session, chat.contact_id),
-        "text": text[:300],
-        "expires_at": expires.isoformat(),
-        "ring_all": button.routing_method == RoutingMethod.RING_ALL,
-    }
+    frame = await ring_frame(
+        uow.session, chat, expires_at=expires, ring_all=button.routing_method == RoutingMethod.RING_ALL
+    )
     signal(uow, chat, agents=agent_ids, agent_frame=frame)
     return expires
 

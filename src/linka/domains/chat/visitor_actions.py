@@ -22,6 +22,7 @@ from linka.domains.chat.constants import LANGUAGES, ChatState, Rating
 from linka.domains.chat.events import ChatRated, ChatSignal
 from linka.domains.chat.lines import signal
 from linka.domains.chat.models import ChatButton, Visitor
+from linka.domains.chat.wire import Line
 from linka.domains.contacts.actions import EMAIL_RE, normalise_email
 from linka.domains.mail import actions as mail
 from linka.domains.tickets import thread_actions
@@ -35,6 +36,31 @@ URL_MAX = 2000
 TITLE_MAX = 300
 COMMENT_MAX = 2000
 VISITOR_WORD = {"en": "Visitor", "cs": "Návštěvník", "hu": "Látogató"}
+# System lines are stored in English (the agents' thread); the transcript shows them in the visitor's
+# language from their event and values, in the widget's words.
+SYSTEM_LINES: dict[str, dict[str, str]] = {
+    "joined": {
+        "en": "{agent} joined the chat.",
+        "cs": "{agent} je teď v chatu.",
+        "hu": "{agent} csatlakozott a beszélgetéshez.",
+    },
+    "left": {
+        "en": "{agent} left the chat.",
+        "cs": "{agent} už v chatu není.",
+        "hu": "{agent} kilépett a beszélgetésből.",
+    },
+    "transferred": {
+        "en": "The chat was passed to {department}.",
+        "cs": "Chat byl předán oddělení {department}.",
+        "hu": "A beszélgetés átkerült ide: {department}.",
+    },
+    "ended": {"en": "The chat has ended.", "cs": "Chat byl ukončen.", "hu": "A beszélgetés véget ért."},
+    "missed": {
+        "en": "Nobody could answer right now.",
+        "cs": "Teď vám bohužel nikdo nemohl odpovědět.",
+        "hu": "Most sajnos senki sem tudott válaszolni.",
+    },
+}
 
 
 def _language(value: Any) -> str:
@@ -190,7 +216,7 @@ async def mail_transcript(uow: UnitOfWork, *, visitor_id: int, email: Any) -> No
         {
             "time": line.at.strftime("%H:%M"),
             "who": line.name or who_visitor if line.author != "system" else "—",
-            "text": line.text,
+            "text": _system_text(line, chat.language) if line.kind == "system" else line.text,
         }
         for line in await queries.lines(uow.session, chat, limit=5000)
         if line.kind in ("text", "file", "system")
@@ -211,6 +237,15 @@ async def mail_transcript(uow: UnitOfWork, *, visitor_id: int, email: Any) -> No
             "workspace": await workspace_name(uow.session),
         },
     )
+
+
+def _system_text(line: Line, language: str) -> str:
+    meta = line.meta or {}
+    template = SYSTEM_LINES.get(str(meta.get("event")), {}).get(language)
+    try:
+        return template.format_map(meta) if template else line.text
+    except (KeyError, IndexError, ValueError):
+        return line.text
 
 
 async def invite_visitor(uow: UnitOfWork, *, visitor_public_id: str, text: Any) -> None:

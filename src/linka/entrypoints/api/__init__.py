@@ -6,6 +6,8 @@ from linka.entrypoints.api import (
     agents,
     answers,
     api_keys,
+    chat_buttons,
+    chats,
     companies,
     contacts,
     custom_fields,
@@ -59,5 +61,7 @@ api_router = Router(
         *mailboxes.routes,
         *dead_letters.routes,
         *outgoing_mail.routes,
+        *chat_buttons.routes,
+        *chats.routes,
     ],
 )

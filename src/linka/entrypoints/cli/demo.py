@@ -29,7 +29,7 @@ def demo(if_empty: bool) -> None:
     async def fill(db: Database) -> str:
         if await demo_data.agent_count(db):
             return "present" if await demo_data.demo_present(db) else "other"
-        await demo_data.build_demo(db)
+        await demo_data.build_demo(db, base_url=settings.base_url)
         return "created"
 
     try:

@@ -11,6 +11,8 @@ from linka.core import clock
 from linka.core.errors import Conflict, Forbidden, Invalid, LinkaError, NotFound
 from linka.core.permissions import Origin
 from linka.domains.chat import actions, queries, routing
+from linka.domains.chat.constants import RoutingMethod
+from linka.domains.chat.models import ChatButton
 from linka.entrypoints.realtime.chat_presence import keep_agents_connected
 from linka.entrypoints.realtime.hub import AgentConnection, RealtimeHub
 from linka.entrypoints.runtime import Runtime
@@ -33,18 +35,12 @@ async def welcome_agent(runtime: Runtime, connection: AgentConnection) -> None:
         offers = await queries.pending_offers_of_agent(session, connection.agent_id, clock.now())
         for offer in offers:
             chat = await session.get(queries.Chat, offer.chat_id)
-            if chat is None or chat.state != "queued":
+            button = await session.get(ChatButton, chat.button_id) if chat is not None else None
+            if chat is None or button is None or chat.state != "queued":
                 continue
+            ring_all = button.routing_method == RoutingMethod.RING_ALL
             connection.push(
-                {
-                    "type": "chat_ring",
-                    "chat": chat.public_id,
-                    "ticket": await queries.ticket_code(session, chat.ticket_id),
-                    "department": await queries.department_name(session, chat.department_id),
-                    "visitor": await queries.contact_name(session, chat.contact_id),
-                    "text": "",
-                    "expires_at": offer.expires_at.isoformat(),
-                }
+                await routing.ring_frame(session, chat, expires_at=offer.expires_at, ring_all=ring_all)
             )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linka.entrypoints.web import (
     admin_agents,
+    admin_chat,
     admin_departments,
     admin_fields,
     admin_mail_problems,
@@ -21,5 +22,6 @@ routes = [
     *admin_statuses.routes,
     *admin_mailboxes.routes,
     *admin_mail_problems.routes,
+    *admin_chat.routes,
     *admin_settings.routes,
 ]

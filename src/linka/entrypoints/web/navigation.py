@@ -26,6 +26,7 @@ ADMIN_SECTIONS: tuple[tuple[str, str, str, Permission | None], ...] = (
     ("fields", "/admin/fields", N_("Custom fields"), Permission.MANAGE_SETTINGS),
     ("statuses", "/admin/statuses", N_("Statuses"), Permission.MANAGE_SETTINGS),
     ("mailboxes", "/admin/mailboxes", N_("Mailboxes"), Permission.MANAGE_CHANNELS),
+    ("chat_buttons", "/admin/chat-buttons", N_("Chat buttons"), Permission.MANAGE_CHANNELS),
     ("settings", "/admin/settings", N_("Settings"), Permission.MANAGE_SETTINGS),
 )
 
@@ -54,6 +55,7 @@ def admin_sections(actor: Actor) -> list[NavItem]:
 def navigation(actor: Actor) -> list[NavItem]:
     items = [
         NavItem("tickets", "/tickets", N_("Tickets"), "inbox"),
+        NavItem("chats", "/chats", N_("Chats"), "chat"),
         NavItem("contacts", "/contacts", N_("Contacts"), "people"),
         NavItem("companies", "/companies", N_("Companies"), "building"),
         NavItem("answers", "/answers", N_("Answers"), "quote"),

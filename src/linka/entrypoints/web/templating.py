@@ -19,6 +19,7 @@ from linka.core import clock
 from linka.core.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from linka.core.permissions import Actor
 from linka.entrypoints.web.auth import translator_for
+from linka.entrypoints.web.chats_view import system_text as chat_system_text
 from linka.entrypoints.web.labels import system_line
 from linka.entrypoints.web.navigation import navigation
 
@@ -46,6 +47,7 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
     env.globals["app_version"] = __version__
     env.globals["system_line"] = system_line
+    env.globals["chat_system_text"] = chat_system_text
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

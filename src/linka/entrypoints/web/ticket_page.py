@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linka.core.errors import Invalid, NotFound
 from linka.core.i18n import N_, Translator
 from linka.core.permissions import Actor
+from linka.domains.chat import agent_queries as chat_agent_queries
 from linka.domains.tickets import history_queries, queries, read_actions, thread_queries
 from linka.domains.tickets.models import Ticket
+from linka.domains.tickets.thread_schemas import GroupKind
 from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.web.auth import WebActor, translator_for
 from linka.entrypoints.web.templating import page
@@ -57,7 +59,13 @@ async def thread_of(
 ) -> dict[str, Any]:
     """The thread's groups as the page shows them, a page at a time (oldest first)."""
     page_ = await thread_queries.thread_page(session, actor, code, cursor=cursor, limit=THREAD_PAGE)
-    return {"groups": thread_views(code, page_.items), "next_cursor": page_.next_cursor}
+    views = thread_views(code, page_.items)
+    chats = [view for view in views if view.group.kind == GroupKind.CHAT.value]
+    if chats:  # one more query, only for threads with a chat: its lines with authors and times
+        lines = await chat_agent_queries.lines_of_chat_groups(session, [view.id for view in chats])
+        for view in chats:
+            view.chat_lines = lines[view.id]
+    return {"groups": views, "next_cursor": page_.next_cursor}
 
 
 async def ticket_context(

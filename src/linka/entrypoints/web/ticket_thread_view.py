@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from linka.core.i18n import N_
+from linka.domains.chat.wire import Line
 from linka.domains.tickets.thread_schemas import (
     CUSTOMER_KINDS,
     SYSTEM_LINE_KINDS,
@@ -58,6 +59,8 @@ class GroupView:
     original_url: str | None = None
     splittable: bool = False
     forwardable: bool = False
+    # A chat group's lines with their authors and times (ticket_page.thread_of adds them).
+    chat_lines: list[Line] = field(default_factory=list)
 
     @property
     def id(self) -> str:

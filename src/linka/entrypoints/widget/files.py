@@ -19,12 +19,16 @@ from linka.domains.chat.models import ChatButton
 from linka.domains.tickets.thread_schemas import NewAttachment
 from linka.entrypoints.api.auth import runtime_of
 from linka.entrypoints.api.ticket_thread import INLINE_TYPES, content_disposition
-from linka.entrypoints.api.uploads import discard, receive_file
+from linka.entrypoints.api.uploads import FRAMING_ALLOWANCE, discard, receive_file
 from linka.entrypoints.widget.origins import origin_allowed
 
 Token = Annotated[str, Parameter(query="token", min_length=10, max_length=64)]
 Key = Annotated[str, Parameter(query="key", min_length=1, max_length=64)]
 MIME_OF_SUFFIX = {suffix: mime for mime, suffixes in FILE_TYPES.items() for suffix in suffixes}
+# One path for the upload (a button's public id), its preflight and the download (a file's): Litestar
+# merges handlers only of the very same path, and with two spellings its own OPTIONS answer (no CORS
+# headers) shadowed the preflight below.
+FILES_PATH = "/widget/files/{public_id:str}"
 
 
 def _cors(request: Request[Any, Any, Any], button: ChatButton | None) -> dict[str, str]:
@@ -44,23 +48,25 @@ def file_type(filename: str) -> str | None:
     return MIME_OF_SUFFIX.get(PurePosixPath(filename.lower()).suffix)
 
 
-@route("/widget/files/{button:str}", http_method=["OPTIONS"], include_in_schema=False)
-async def upload_preflight(request: Request[Any, Any, Any], button: str) -> Response[None]:
+@route(FILES_PATH, http_method=["OPTIONS"], include_in_schema=False)
+async def upload_preflight(request: Request[Any, Any, Any], public_id: str) -> Response[None]:
     async with runtime_of(request).db.read_session() as session:
-        found = await button_queries.enabled_button_by_public_id(session, button[:24])
+        found = await button_queries.enabled_button_by_public_id(session, public_id[:24])
     headers = _cors(request, found)
     headers.update({"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "600"})
     return Response(None, status_code=204, headers=headers)
 
 
-@post("/widget/files/{button:str}", include_in_schema=False, status_code=201)
+# The body limit is the file limit, checked below with answers the widget can read (CORS headers).
+@post(FILES_PATH, include_in_schema=False, status_code=201, request_max_body_size=None)
 async def upload_file(
-    request: Request[Any, Any, Any], button: str, token: Token, key: Key
+    request: Request[Any, Any, Any], public_id: str, token: Token, key: Key
 ) -> Response[dict[str, Any]]:
-    """One file into the visitor's running chat: `?token=&key=`, multipart field `file`."""
+    """One file into the visitor's running chat (`public_id`: the button's): `?token=&key=`, multipart
+    field `file`."""
     runtime = runtime_of(request)
     async with runtime.db.read_session() as session:
-        found = await button_queries.enabled_button_by_public_id(session, button[:24])
+        found = await button_queries.enabled_button_by_public_id(session, public_id[:24])
         visitor = await queries.visitor_by_token(session, found.id, token) if found is not None else None
     headers = _cors(request, found)
     if found is None:
@@ -71,6 +77,9 @@ async def upload_file(
         return _refusal(403, "unknown_visitor", "Reload the page and try again.", headers)
     if not found.file_uploads:
         return _refusal(403, "no_files", "This chat takes no files.", headers)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FILE_BYTES + FRAMING_ALLOWANCE:
+        return _refusal(413, "file_too_large", "The file is too large.", headers)
     try:
         await runtime.visitor_limits.hit(visitor.id)
         received = await receive_file(request, runtime.blobs, runtime.db)
@@ -104,14 +113,15 @@ async def upload_file(
     return Response({"seq": seq}, status_code=201, headers=headers)
 
 
-@get("/widget/files/{attachment:str}", include_in_schema=False)
+@get(FILES_PATH, include_in_schema=False)
 async def download_file(
-    request: Request[Any, Any, Any], attachment: str, token: Token
+    request: Request[Any, Any, Any], public_id: str, token: Token
 ) -> Stream | Response[dict[str, Any]]:
-    """A file of the visitor's chat, for the visitor (their token); agents use the API's link."""
+    """A file of the visitor's chat (`public_id`: the file's), for the visitor (their token); agents use
+    the API's link."""
     runtime = runtime_of(request)
     async with runtime.db.read_session() as session:
-        found = await queries.visitor_attachment(session, attachment[:32], token)
+        found = await queries.visitor_attachment(session, public_id[:32], token)
     if found is None or not runtime.blobs.exists(found.sha256):
         return _refusal(404, "not_found", "No such file.", {})
     return Stream(

@@ -10,7 +10,7 @@ from typing import Any
 
 from linka.core import clock
 from linka.core.permissions import Actor, Origin
-from linka.domains.chat import button_actions, button_queries, visitor_actions
+from linka.domains.chat import button_actions, button_queries, queries, visitor_actions
 from linka.domains.chat.models import ChatButton, Visitor
 from linka.entrypoints.runtime import Runtime
 
@@ -32,7 +32,9 @@ class InvitationTimer:
             return
         async with self.runtime.db.read_session() as session:
             rules = await button_queries.invitation_rules_of(session, self.button.id)
-        if not rules:
+            # Not while chatting: on a page change, or when a timer fires after another tab started one.
+            chat = await queries.current_chat_of_visitor(session, visitor.id, clock.now()) if rules else None
+        if not rules or (chat is not None and chat.state in queries.RUNNING):
             return
         on_site = int((clock.now() - visitor.visit_started_at).total_seconds())
         rule = button_actions.matching_invitation(

@@ -55,13 +55,15 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _parse(raw: str) -> dict[str, Any] | None:
-    if len(raw.encode()) > MAX_FRAME_BYTES:
+    """A frame as a dict with a text `type`, or None. Its size is counted in characters, as the agent
+    socket counts it: the longest line (5000 emoji) is 20 KB of UTF-8 and must fit in a frame."""
+    if len(raw) > MAX_FRAME_BYTES:
         return None
     try:
         frame = msgspec.json.decode(raw)
     except msgspec.DecodeError:
         return None
-    return frame if isinstance(frame, dict) else None
+    return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
 
 
 @websocket("/widget/ws/{button:str}")
@@ -120,20 +122,22 @@ class VisitorSession:
             visitor_id=visitor.id, button_id=self.button.id, language=visitor.language
         )
         since = hello["since"] if isinstance(hello.get("since"), int) else 0
-        welcome = await self._welcome(visitor, since)
+        # On the roster before the welcome's lines are read: a line committed meanwhile waits in the
+        # queue and follows the welcome (the widget drops a line it already has, by its number).
         self.hub.chat.add(self.connection)
-        sender = asyncio.create_task(self._send_queued())
+        sender: asyncio.Task[None] | None = None
         try:
-            await _send(self.socket, welcome)
-            if welcome["chat"] is None or welcome["chat"]["state"] not in queries.RUNNING:
-                await self.invitations.check(visitor)
+            await _send(self.socket, await self._welcome(visitor, since))
+            sender = asyncio.create_task(self._send_queued())
+            await self.invitations.check(visitor)
             await self._receive(visitor)
         finally:
             self.invitations.cancel()
             self.hub.chat.discard(self.connection)
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            if sender is not None:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
             if self.typing:
                 with contextlib.suppress(Exception):
                     await self._tell_typing(visitor, False)
@@ -227,7 +231,9 @@ class VisitorSession:
 
     async def _page(self, visitor: Visitor, frame: dict[str, Any]) -> None:
         async with self.runtime.uow(_visitor_actor()) as uow:
-            fresh = await visitor_actions.record_page(uow, visitor_id=visitor.id, page=frame.get("page"))
+            fresh = await visitor_actions.record_page(
+                uow, visitor_id=visitor.id, page=_mapping(frame.get("page"))
+            )
         visitor.page_url, visitor.page_views = fresh.page_url, fresh.page_views
         await self.invitations.check(visitor)
 
@@ -242,12 +248,18 @@ class VisitorSession:
                 first_key=first.get("key") if first else None,
                 first_text=first.get("text") if first else None,
             )
-            last_seq = chat.last_seq
+            seq = None
+            if first:
+                # The line under its key: just stored with the new chat, stored earlier (a resend), or
+                # stored now (the chat was already running: another tab started it).
+                _, seq = await actions.post_visitor_line(
+                    uow, visitor_id=visitor.id, key=first.get("key"), text=first.get("text")
+                )
         self.invitations.cancel()
         assert self.connection is not None
         self.connection.chat = chat.public_id
-        if first and isinstance(first.get("key"), str):
-            self._push({"type": "ack", "key": first["key"], "seq": last_seq})
+        if first:
+            self._push({"type": "ack", "key": first.get("key"), "seq": seq})
 
     async def _message(self, visitor: Visitor, frame: dict[str, Any]) -> None:
         async with self.runtime.uow(_visitor_actor()) as uow:

@@ -44,8 +44,13 @@
       });
     },
     send(message) {
-      if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+      this.socket.send(JSON.stringify(message));
+      return true;
     },
+    // Other scripts (chat.js) receive every frame: subscribe(fn) calls fn(message) for each.
+    subscribers: [],
+    subscribe(fn) { this.subscribers.push(fn); },
     view(code) { this.viewing = code; this.send({ type: "view", ticket: code, typing: this.typing }); },
     setTyping(value) {
       if (this.typing === value) return;
@@ -64,6 +69,9 @@
   }
 
   function handle(message) {
+    for (const subscriber of live.subscribers) {
+      try { subscriber(message); } catch (error) { console.error(error); }
+    }
     if (message.type === "tickets") {
       document.body.dispatchEvent(new CustomEvent("linka:tickets", { detail: message }));
       const page = document.querySelector("[data-ticket-code]");
