@@ -288,3 +288,31 @@ async def _actor(runtime: Runtime, person: Person):  # type: ignore[no-untyped-d
     async with runtime.db.read_session() as session:
         agent = await accounts_queries.active_agent(session, person.id)
         return await accounts_queries.build_actor(session, agent, origin=Origin.WEB)
+
+
+async def test_a_chat_the_visitor_leaves_silent_ends_after_the_inactivity_time(
+    served: Served, runtime: Runtime, personas: Personas, frozen_clock: FrozenClock
+) -> None:
+    sara = personas.support_agent
+    await configure_button(runtime, personas, inactivity_minutes=2, end_status="resolved")
+    await set_online(runtime, sara)
+    async with (
+        agents(served, sara) as (sara_app,),
+        visitor_socket(served, personas.support_chat_button.public_id) as visitor,
+    ):
+        chat = await visitor.start()
+        await accept(sara_app, chat["id"])
+        await advance(served, runtime, frozen_clock, 60)
+        await visitor.say("Still here")  # a line from the visitor restarts the count
+        await advance(served, runtime, frozen_clock, 100)
+        assert (await chat_row(runtime, chat["id"])).state == "active"  # 100 s since the last line
+        await advance(served, runtime, frozen_clock, 21)
+        ended = await visitor.next_line(event="ended")
+        assert ended["values"] == {"by": "inactivity"}
+        await visitor.next_state("ended")
+    row = await chat_row(runtime, chat["id"])
+    assert (row.state, row.ended_by) == ("ended", "inactivity")
+    async with runtime.db.read_session() as session:
+        ticket = await session.get(Ticket, row.ticket_id)
+        assert ticket is not None
+        assert ticket.status == "resolved"

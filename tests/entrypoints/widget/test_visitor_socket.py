@@ -387,3 +387,18 @@ async def test_a_start_from_a_second_tab_joins_the_running_chat_with_its_line_st
     assert [line.body for line in lines] == ["From tab one", "From tab two"]
     assert lines[1].position == ack["seq"]
     assert len(await chats_of_visitor(runtime, one.welcome["visitor"])) == 1
+
+
+async def test_widgets_without_a_token_are_limited_per_address_and_known_visitors_still_get_in(
+    served: Served, personas: Personas
+) -> None:
+    button = personas.support_chat_button.public_id
+    async with visitor_socket(served, button) as first:  # one new visitor
+        token = first.welcome["token"]
+    for _ in range(59):  # the rest of the minute's 60 new visitors from this address
+        async with visitor_socket(served, button) as visitor:
+            assert visitor.welcome["token"] != token
+    frame, code = await refusal(served, button, first=hello())
+    assert (frame["code"], code) == ("rate_limited", 4429)
+    async with visitor_socket(served, button, token=token) as known:  # a returning visitor is not counted
+        assert known.welcome["token"] == token

@@ -87,6 +87,12 @@ async def visitor_socket(socket: WebSocket[Any, Any, Any], button: str) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await _refuse(socket, 4400, "hello_expected", "The first frame must be a hello.")
         return
+    if not isinstance(hello.get("token"), str):
+        try:
+            await runtime.visitor_limits.new_visitor(socket.client.host if socket.client else "?")
+        except RateLimited:
+            await _refuse(socket, 4429, "rate_limited", "Too many new visitors from your address; try later.")
+            return
     session_runner = VisitorSession(runtime, hub, socket, found)
     await session_runner.run(hello)
 
