@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,42 +20,20 @@ from linka.domains.chat import button_actions
 from linka.domains.chat.models import Chat
 from linka.entrypoints.runtime import Runtime
 from linka.entrypoints.worker.jobs import route_chats
+from tests.entrypoints.realtime.conftest import AgentSocket
 from tests.personas import PASSWORD, Person, Personas
 from tests.served_app import Served
 
 SITE = "http://127.0.0.1"  # an allowed origin of the personas' support_chat button
 
 
-class VisitorSocket:
-    """A visitor's widget connection, collecting what the server sends."""
+class VisitorSocket(AgentSocket):
+    """A visitor's widget connection, collecting what the server sends (the same frame collector as an
+    agent's socket), with the welcome it got."""
 
     def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
-        self.received: list[dict[str, Any]] = []
+        super().__init__(connection)
         self.welcome: dict[str, Any] = {}
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.connection.send(json.dumps(frame))
-
-    async def next_of(self, kind: str, wait: float = 5.0, **match: Any) -> dict[str, Any]:
-        for seen in self.received:
-            if seen["type"] == kind and all(seen.get(k) == v for k, v in match.items()):
-                self.received.remove(seen)
-                return seen
-        async with asyncio.timeout(wait):
-            while True:
-                frame = json.loads(await self.connection.recv())
-                if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
-                    return frame
-                self.received.append(frame)
-
-    async def nothing_of(self, kind: str, wait: float = 0.4) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(wait):
-                while True:
-                    self.received.append(json.loads(await self.connection.recv()))
-        unexpected = [frame for frame in self.received if frame["type"] == kind]
-        assert not unexpected, unexpected
 
     async def next_line(self, wait: float = 5.0, **match: Any) -> dict[str, Any]:
         """The next chat line whose fields match (the visitor's own lines come back too: skipped

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +26,7 @@ from linka.domains.chat.models import Chat, ChatAgentState, ChatButton, ChatPart
 from linka.domains.chat.wire import Line
 from linka.domains.contacts.models import Contact, ContactEmail
 from linka.domains.tickets.models import Ticket
-from linka.domains.tickets.thread_models import Attachment, Message, MessageGroup
+from linka.domains.tickets.thread_models import Message, MessageGroup
 from linka.domains.tickets.thread_schemas import GroupKind, MessageKind
 
 # Lines of one chat shown at once (the agent app, the API's detail); older ones are in the ticket.
@@ -232,48 +231,6 @@ async def chat_with_lines(
 # ---- lines and internal notes ---------------------------------------------------------------------
 
 
-def _line(
-    message: Message,
-    agent_public_id: str | None,
-    agent_name: str | None,
-    attachment: Attachment | None,
-    visitor_name: str,
-    started_at: datetime,
-) -> Line:
-    author = (
-        "agent"
-        if message.author_agent_id is not None
-        else "system"
-        if message.kind == "system"
-        else "visitor"
-    )
-    return Line(
-        seq=message.position,
-        at=message.sent_at or started_at,
-        kind=message.kind,
-        text=message.body if message.kind != "form_field" else f"{message.field_name}: {message.body}",
-        author=author,
-        author_id=agent_public_id,
-        name=agent_name or (visitor_name if author == "visitor" else ""),
-        key=message.client_key,
-        meta=message.meta,
-        file_id=attachment.public_id if attachment is not None else None,
-        file_name=attachment.filename if attachment is not None else "",
-        file_size=attachment.size if attachment is not None else 0,
-        file_type=attachment.mime_type if attachment is not None else "",
-    )
-
-
-def _lines_query(condition: ColumnElement[bool]) -> Any:
-    return (
-        select(Message, Agent.public_id, Agent.name, Attachment)
-        .outerjoin(Agent, Agent.id == Message.author_agent_id)
-        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-        .where(condition)
-        .order_by(Message.group_id, Message.position)
-    )
-
-
 async def lines_of_chats(
     session: AsyncSession, summaries: Sequence[ChatSummary], *, since: int = 0, limit: int = LINES_SHOWN
 ) -> dict[int, list[Line]]:
@@ -292,11 +249,11 @@ async def lines_of_chats(
         )
     )
     for message, agent_public_id, agent_name, attachment in (
-        await session.execute(_lines_query(condition))
+        await session.execute(queries.lines_query(condition))
     ).all():
         summary = by_group[message.group_id]
         found[summary.chat.id].append(
-            _line(
+            queries.line_of(
                 message,
                 agent_public_id,
                 agent_name,
@@ -317,7 +274,7 @@ async def lines_of_chat_groups(
     if not group_public_ids:
         return found
     rows = await session.execute(
-        _lines_query(
+        queries.lines_query(
             and_(MessageGroup.public_id.in_(group_public_ids), MessageGroup.kind == GroupKind.CHAT.value)
         )
         .add_columns(MessageGroup.public_id)
@@ -325,7 +282,7 @@ async def lines_of_chat_groups(
     )
     for message, agent_public_id, agent_name, attachment, group_id in rows.all():
         started = message.sent_at or datetime.min.replace(tzinfo=UTC)
-        found[group_id].append(_line(message, agent_public_id, agent_name, attachment, "", started))
+        found[group_id].append(queries.line_of(message, agent_public_id, agent_name, attachment, "", started))
     return found
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import NotFound
@@ -96,43 +96,56 @@ async def visible_chat(session: AsyncSession, actor: Actor, public_id: str) -> C
 async def lines(session: AsyncSession, chat: Chat, *, since: int = 0, limit: int = 500) -> list[Line]:
     """The chat's lines after number `since`, in order, with authors' names and files."""
     rows = await session.execute(
+        lines_query(and_(Message.group_id == chat.group_id, Message.position > since)).limit(limit)
+    )
+    visitor_name = await contact_name(session, chat.contact_id)
+    return [
+        line_of(message, agent_public_id, agent_name, attachment, visitor_name, chat.started_at)
+        for message, agent_public_id, agent_name, attachment in rows.all()
+    ]
+
+
+def line_of(
+    message: Message,
+    agent_public_id: str | None,
+    agent_name: str | None,
+    attachment: Attachment | None,
+    visitor_name: str,
+    started_at: datetime,
+) -> Line:
+    """A chat line as the sockets and pages show it, from its message row and what that refers to."""
+    author = (
+        "agent"
+        if message.author_agent_id is not None
+        else "system"
+        if message.kind == "system"
+        else "visitor"
+    )
+    return Line(
+        seq=message.position,
+        at=message.sent_at or started_at,
+        kind=message.kind,
+        text=message.body if message.kind != "form_field" else f"{message.field_name}: {message.body}",
+        author=author,
+        author_id=agent_public_id,
+        name=agent_name or (visitor_name if author == "visitor" else ""),
+        key=message.client_key,
+        meta=message.meta,
+        file_id=attachment.public_id if attachment is not None else None,
+        file_name=attachment.filename if attachment is not None else "",
+        file_size=attachment.size if attachment is not None else 0,
+        file_type=attachment.mime_type if attachment is not None else "",
+    )
+
+
+def lines_query(condition: ColumnElement[bool]) -> Any:
+    return (
         select(Message, Agent.public_id, Agent.name, Attachment)
         .outerjoin(Agent, Agent.id == Message.author_agent_id)
         .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-        .where(Message.group_id == chat.group_id, Message.position > since)
-        .order_by(Message.position)
-        .limit(limit)
+        .where(condition)
+        .order_by(Message.group_id, Message.position)
     )
-    visitor_name = await contact_name(session, chat.contact_id)
-    found: list[Line] = []
-    for message, agent_public_id, agent_name, attachment in rows.all():
-        author = (
-            "agent"
-            if message.author_agent_id is not None
-            else "system"
-            if message.kind == "system"
-            else "visitor"
-        )
-        found.append(
-            Line(
-                seq=message.position,
-                at=message.sent_at or chat.started_at,
-                kind=message.kind,
-                text=message.body
-                if message.kind != "form_field"
-                else f"{message.field_name}: {message.body}",
-                author=author,
-                author_id=agent_public_id,
-                name=agent_name or (visitor_name if author == "visitor" else ""),
-                key=message.client_key,
-                meta=message.meta,
-                file_id=attachment.public_id if attachment is not None else None,
-                file_name=attachment.filename if attachment is not None else "",
-                file_size=attachment.size if attachment is not None else 0,
-                file_type=attachment.mime_type if attachment is not None else "",
-            )
-        )
-    return found
 
 
 async def contact_name(session: AsyncSession, contact_id: int) -> str:

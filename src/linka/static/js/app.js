@@ -60,6 +60,20 @@
   };
   window.linkaLive = live;
 
+  // Put an answer's text where the /shortcut was typed (or at the caret), for the reply editor and the
+  // chat composer alike; the input event lets autosave and the typing signal see it.
+  window.linkaInsertAnswer = (body, token, text) => {
+    if (!body) return false;
+    const start = token ? token.start : body.selectionStart;
+    const end = token ? token.end : body.selectionEnd;
+    body.value = body.value.slice(0, start) + text + body.value.slice(end);
+    const caret = start + text.length;
+    body.focus();
+    body.setSelectionRange(caret, caret);
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+    return true;
+  };
+
   function setStatus(connected) {
     const status = document.getElementById("live-status");
     if (!status) return;
@@ -256,17 +270,10 @@
       },
       insertAnswer(event) { this.insert(event.currentTarget.dataset.answerText); },
       insert(text) {
-        const body = this.body();
-        if (!body) return;
-        const start = this.token ? this.token.start : body.selectionStart;
-        const end = this.token ? this.token.end : body.selectionEnd;
-        body.value = body.value.slice(0, start) + text + body.value.slice(end);
-        const caret = start + text.length;
-        body.focus();
-        body.setSelectionRange(caret, caret);
-        this.token = null;
-        this.suggestions()?.replaceChildren();
-        body.dispatchEvent(new Event("input", { bubbles: true }));  // autosave and the typing signal
+        if (window.linkaInsertAnswer(this.body(), this.token, text)) {
+          this.token = null;
+          this.suggestions()?.replaceChildren();
+        }
       },
       removeFile(event) {
         event.currentTarget.closest("li")?.remove();

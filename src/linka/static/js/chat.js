@@ -619,18 +619,11 @@
       },
       insertAnswer(event) { this.insert(event.currentTarget.dataset.answerText); },
       insert(text) {
-        const body = this.body();
-        if (!body) return;
-        const start = this.token ? this.token.start : body.selectionStart;
-        const end = this.token ? this.token.end : body.selectionEnd;
-        body.value = body.value.slice(0, start) + text + body.value.slice(end);
-        const caret = start + text.length;
-        body.focus();
-        body.setSelectionRange(caret, caret);
-        this.token = null;
-        this.asked = (this.asked || 0) + 1;
-        this.suggestions()?.replaceChildren();
-        body.dispatchEvent(new Event("input", { bubbles: true }));
+        if (window.linkaInsertAnswer(this.body(), this.token, text)) {
+          this.token = null;
+          this.asked = (this.asked || 0) + 1;  // a suggestion answer still on its way is stale now
+          this.suggestions()?.replaceChildren();
+        }
       },
     }));
   });
