@@ -67,7 +67,7 @@ const TEXTS = {
   closeInvitation: ['Close the invitation', 'Zavřít pozvánku', 'Meghívás bezárása'],
   sys_joined: ['{agent} joined the chat.', '{agent} je teď v chatu.', '{agent} csatlakozott a beszélgetéshez.'],
   sys_left: ['{agent} left the chat.', '{agent} už v chatu není.', '{agent} kilépett a beszélgetésből.'],
-  sys_transferred: ['{agent} has taken over the chat.', 'Chat byl předán, dál se vám bude věnovat {agent}.', 'A beszélgetést {agent} vette át.'],
+  sys_transferred: ['The chat was passed to {department}.', 'Chat byl předán: {department}.', 'A beszélgetés átkerült ide: {department}.'],
   sys_ended: ['The chat has ended.', 'Chat byl ukončen.', 'A beszélgetés véget ért.'],
   sys_missed: ['Nobody could answer right now. We have your message and will get back to you.', 'Teď bohužel nikdo nemohl odpovědět. Vaši zprávu máme a ozveme se vám.', 'Most sajnos senki sem tudott válaszolni. Megkaptuk az üzenetét, és jelentkezünk.']
 };
