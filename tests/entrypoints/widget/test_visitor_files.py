@@ -238,3 +238,36 @@ async def test_cors_answers_name_only_the_buttons_allowed_origins(
             headers={"Origin": SITE, "Access-Control-Request-Method": "POST"},
         )
         assert "access-control-allow-origin" not in unknown.headers
+
+
+async def test_a_body_that_does_not_say_its_length_stops_at_the_chat_limit_not_the_attachment_one(
+    served: Served, runtime: Runtime, personas: Personas
+) -> None:
+    """Sent chunked (no Content-Length): the upload is cut off as soon as it passes 10 MB."""
+    button = personas.support_chat_button.public_id
+    async with visitor_socket(served, button) as visitor:
+        await visitor.start("A chunked upload")
+        boundary = "linka-test-boundary"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        chunk = secrets.token_bytes(1024 * 1024)
+
+        async def body():  # type: ignore[no-untyped-def]
+            yield head
+            for _ in range(12):  # 12 MB, under the 25 MB attachment limit
+                yield chunk
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        async with httpx.AsyncClient(base_url=served.url, timeout=60) as http:
+            response = await http.post(
+                f"/widget/files/{button}",
+                params={"token": visitor.welcome["token"], "key": "chunked"},
+                content=body(),
+                headers={"Origin": SITE, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            )
+        assert "content-length" not in {name.lower() for name in response.request.headers}
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "file_too_large"
+        nothing_kept(runtime, chunk * 12)

@@ -66,19 +66,23 @@ async def _until_part_end(events: AsyncIterator[Any], limit: int | None = None) 
     raise Invalid("file", "the multipart body ended in the middle of a part")
 
 
-async def receive_file(request: Request[Any, Any, Any], blobs: BlobStore, db: Database) -> ReceivedFile:
-    """The one file of a multipart/form-data body (field `file`), stored in the blob store."""
+async def receive_file(
+    request: Request[Any, Any, Any], blobs: BlobStore, db: Database, *, max_bytes: int | None = None
+) -> ReceivedFile:
+    """The one file of a multipart/form-data body (field `file`), stored in the blob store; refused as
+    soon as it passes `max_bytes` (default: the attachment limit)."""
+    limit = blobs.max_bytes if max_bytes is None else max_bytes
     if ScopeState.from_scope(request.scope).form is not Empty:
         # A cookie-authenticated form that carried its CSRF token as a field was parsed by the CSRF
         # check already: the body is spent, but the file is in Litestar's spooled copy.
-        return await _from_parsed_form(request, blobs)
+        return await _from_parsed_form(request, blobs, limit)
     content_type, options = request.content_type
     boundary = options.get("boundary")
     if content_type != "multipart/form-data" or not boundary:
         raise Invalid(FIELD, "send the file as multipart/form-data, in the field `file`")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > blobs.max_bytes + FRAMING_ALLOWANCE:
-        raise blobs.too_large()
+    if declared is not None and declared.isdigit() and int(declared) > limit + FRAMING_ALLOWANCE:
+        raise blobs.too_large(limit)
     parser = PushMultipartParser(boundary, max_segment_count=_MAX_PARTS, max_header_size=8192)
     events = _events(request, parser)
     received: ReceivedFile | None = None
@@ -92,7 +96,7 @@ async def receive_file(request: Request[Any, Any, Any], blobs: BlobStore, db: Da
                 continue
             if received is not None:
                 raise Invalid(FIELD, "send one file per request")
-            blob = await blobs.put_stream(_until_part_end(events))
+            blob = await blobs.put_stream(_until_part_end(events), max_bytes=limit)
             received = ReceivedFile(blob=blob, filename=event.filename, content_type=event.content_type or "")
     except ParserLimitReached:
         await discard(blobs, db, [received.blob.sha256] if received else [])
@@ -108,7 +112,7 @@ async def receive_file(request: Request[Any, Any, Any], blobs: BlobStore, db: Da
     return received
 
 
-async def _from_parsed_form(request: Request[Any, Any, Any], blobs: BlobStore) -> ReceivedFile:
+async def _from_parsed_form(request: Request[Any, Any, Any], blobs: BlobStore, limit: int) -> ReceivedFile:
     form = await request.form()
     files = [value for value in form.getall(FIELD, []) if isinstance(value, UploadFile)]
     if len(files) != 1:
@@ -119,7 +123,7 @@ async def _from_parsed_form(request: Request[Any, Any, Any], blobs: BlobStore) -
         while chunk := await upload.read(256 * 1024):
             yield chunk
 
-    blob = await blobs.put_stream(chunks())
+    blob = await blobs.put_stream(chunks(), max_bytes=limit)
     return ReceivedFile(blob=blob, filename=upload.filename, content_type=upload.content_type or "")
 
 

@@ -82,7 +82,7 @@ async def upload_file(
         return _refusal(413, "file_too_large", "The file is too large.", headers)
     try:
         await runtime.visitor_limits.hit(visitor.id)
-        received = await receive_file(request, runtime.blobs, runtime.db)
+        received = await receive_file(request, runtime.blobs, runtime.db, max_bytes=MAX_FILE_BYTES)
     except RateLimited as refused:
         headers["Retry-After"] = str(refused.retry_after)
         return _refusal(429, "rate_limited", "You are sending too fast; please wait a moment.", headers)
