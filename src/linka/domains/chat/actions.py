@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from linka.core.errors import Conflict, Forbidden, Invalid
+from linka.core.errors import Forbidden, Invalid
 from linka.core.ids import public_id
 from linka.core.permissions import DepartmentRole, department_role_at_least, require_write
 from linka.core.uow import UnitOfWork
 from linka.domains.accounts import queries as accounts_queries
 from linka.domains.chat import queries, routing
 from linka.domains.chat.constants import MAX_MESSAGE_CHARS, ChatState, OfferOutcome, PrechatKind
+from linka.domains.chat.errors import ChatNotRunning, NoChat, TooLong
 from linka.domains.chat.events import ChatEnded, ChatStarted
 from linka.domains.chat.lines import append_line, append_system_line, locked_chat, signal, signal_state
 from linka.domains.chat.models import Chat, ChatButton, ChatOffer, ChatParticipant, Visitor
@@ -41,7 +42,7 @@ def clean_text(text: Any, *, field: str = "text") -> str:
     if not text:
         raise Invalid(field, "must not be empty")
     if len(text) > MAX_MESSAGE_CHARS:
-        raise Invalid(field, "at most %(max)s characters", values={"max": MAX_MESSAGE_CHARS})
+        raise TooLong(field, "at most %(max)s characters", values={"max": MAX_MESSAGE_CHARS})
     return text
 
 
@@ -172,7 +173,7 @@ async def start_chat(
 async def _visitor_chat(uow: UnitOfWork, visitor_id: int) -> Chat:
     chat = await queries.current_chat_of_visitor(uow.session, visitor_id, uow.now)
     if chat is None:
-        raise Invalid("chat", "no chat is running")
+        raise NoChat("chat", "no chat is running")
     return chat
 
 
@@ -190,7 +191,7 @@ async def post_visitor_line(
     if earlier is not None:
         return None, earlier.position
     if chat.state not in queries.RUNNING:
-        raise Conflict("chat", "this chat has ended")
+        raise ChatNotRunning("chat", "this chat has ended")
     name = await queries.contact_name(uow.session, chat.contact_id)
     kind = MessageKind.FILE if file is not None else MessageKind.TEXT
     line = await append_line(
@@ -214,7 +215,7 @@ async def post_agent_line(
     if chat.state != ChatState.ACTIVE.value:
         # Everyone has left an ended chat: whoever was in it is told it ended, not that it isn't theirs.
         if uow.actor.agent_id in await queries.participant_ids(uow.session, chat.id, present_only=False):
-            raise Conflict("chat", "this chat has ended")
+            raise ChatNotRunning("chat", "this chat has ended")
         raise Forbidden("you are not in this chat")
     if uow.actor.agent_id not in present:
         raise Forbidden("you are not in this chat")
@@ -322,7 +323,7 @@ async def _owned_chat(uow: UnitOfWork, chat_public_id: str) -> Chat:
     ):
         raise Forbidden("only the agent in the chat or a supervisor does this")
     if chat.state != ChatState.ACTIVE.value:
-        raise Conflict("chat", "this chat is not running")
+        raise ChatNotRunning("chat", "this chat is not running")
     return chat
 
 

@@ -24,11 +24,12 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linka.core.errors import Conflict, Forbidden
+from linka.core.errors import Forbidden
 from linka.core.uow import UnitOfWork
 from linka.domains.accounts.models import DepartmentMember
 from linka.domains.chat import queries
 from linka.domains.chat.constants import ChatState, OfferOutcome, RoutingMethod
+from linka.domains.chat.errors import NotOffered
 from linka.domains.chat.lines import append_system_line, locked_chat, signal, signal_state
 from linka.domains.chat.models import Chat, ChatAgentState, ChatButton, ChatOffer, ChatParticipant
 from linka.domains.tickets import chat_thread
@@ -300,9 +301,9 @@ async def accept_chat(uow: UnitOfWork, *, chat_public_id: str) -> Chat:
     if chat.state != ChatState.QUEUED.value:
         if offer is not None:
             _end_rings(uow, chat, [offer], OfferOutcome.WITHDRAWN, "taken")
-        raise Conflict("chat", "this chat was taken by someone else")
+        raise NotOffered("chat", "this chat was taken by someone else")
     if offer is None or offer.expires_at <= uow.now:
-        raise Conflict("chat", "this chat is no longer offered to you")
+        raise NotOffered("chat", "this chat is no longer offered to you")
     offer.outcome, offer.answered_at = OfferOutcome.ACCEPTED.value, uow.now
     others = [
         o for o in await _offers_of(uow, chat) if o.outcome == OfferOutcome.PENDING.value and o.id != offer.id
@@ -355,7 +356,7 @@ async def decline_chat(uow: UnitOfWork, *, chat_public_id: str) -> None:
     chat = await locked_chat(uow, chat.id)
     offer = await _my_offer(uow, chat)
     if offer is None:
-        raise Conflict("chat", "this chat is no longer offered to you")
+        raise NotOffered("chat", "this chat is no longer offered to you")
     _end_rings(uow, chat, [offer], OfferOutcome.DECLINED, "declined")
     await route_department_queue(uow, chat.department_id, locked=True)
 

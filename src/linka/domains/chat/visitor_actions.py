@@ -19,6 +19,7 @@ from linka.domains.accounts.credentials import workspace_name
 from linka.domains.chat import queries
 from linka.domains.chat.actions import FIELD_MAX, clean_text, contact_for_visitor, prechat_answers
 from linka.domains.chat.constants import LANGUAGES, ChatState, Rating
+from linka.domains.chat.errors import NoChat
 from linka.domains.chat.events import ChatRated, ChatSignal
 from linka.domains.chat.lines import signal
 from linka.domains.chat.models import ChatButton, Visitor
@@ -189,7 +190,7 @@ async def rate_chat(uow: UnitOfWork, *, visitor_id: int, rating: Any, comment: A
     note = comment.strip()[:COMMENT_MAX] if isinstance(comment, str) else ""
     chat = await queries.current_chat_of_visitor(uow.session, visitor_id, uow.now)
     if chat is None:
-        raise Invalid("chat", "no chat to rate")
+        raise NoChat("chat", "no chat to rate")
     chat.rating, chat.rating_comment, chat.rated_at = value.value, note, uow.now
     uow.history("chat", chat.id, "rated", after={"rating": value.value, "comment": note})
     uow.record(ChatRated(chat_id=chat.id, ticket_id=chat.ticket_id, rating=value.value))
@@ -209,7 +210,7 @@ async def mail_transcript(uow: UnitOfWork, *, visitor_id: int, email: Any) -> No
         raise Invalid("email", "please give a valid email address")
     chat = await queries.current_chat_of_visitor(uow.session, visitor_id, uow.now)
     if chat is None:
-        raise Invalid("chat", "no chat to send")
+        raise NoChat("chat", "no chat to send")
     visitor_name = await queries.contact_name(uow.session, chat.contact_id)
     who_visitor = visitor_name or VISITOR_WORD.get(chat.language, "Visitor")
     lines = [

@@ -19,10 +19,13 @@ from linka.core.i18n import LANGUAGES, SOURCE_LANGUAGE, conflicting_translations
 
 SOURCE_ROOTS = ("entrypoints/web", "entrypoints/realtime")
 METHOD_MAP = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Invalid": (2,), "Conflict": (2,)}
+# Refusals whose message is shown translated: Invalid, Conflict and the chat's kinds of them
+# (domains/chat/errors.py), all with the message as their second argument.
+REFUSALS = dict.fromkeys(("Invalid", "Conflict", "TooLong", "NoChat", "ChatNotRunning", "NotOffered"), (2,))
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, **REFUSALS}
 # Domain packages: only validation messages (the second argument) are user-facing text there.
 DOMAIN_ROOT = "domains"
-DOMAIN_KEYWORDS = {"Invalid": (2,), "Conflict": (2,)}
+DOMAIN_KEYWORDS = REFUSALS
 Message = tuple[str | tuple[str, ...], str]
 
 

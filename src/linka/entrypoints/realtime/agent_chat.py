@@ -8,10 +8,11 @@ import dataclasses
 from typing import Any
 
 from linka.core import clock
-from linka.core.errors import Conflict, Forbidden, Invalid, LinkaError, NotFound
+from linka.core.errors import Forbidden, LinkaError, NotFound
 from linka.core.permissions import Origin
 from linka.domains.chat import actions, queries, routing
 from linka.domains.chat.constants import RoutingMethod
+from linka.domains.chat.errors import reason_of
 from linka.domains.chat.models import ChatButton
 from linka.entrypoints.realtime.chat_presence import keep_agents_connected
 from linka.entrypoints.realtime.hub import AgentConnection, RealtimeHub
@@ -19,13 +20,9 @@ from linka.entrypoints.runtime import Runtime
 
 
 def _error_code(error: LinkaError) -> str:
-    if isinstance(error, Conflict):
-        return "taken" if "taken" in str(error) or "offered" in str(error) else "chat_ended"
     if isinstance(error, Forbidden | NotFound):
         return "not_yours"
-    if isinstance(error, Invalid) and "characters" in str(error):
-        return "too_long"
-    return "invalid"
+    return reason_of(error)
 
 
 async def welcome_agent(runtime: Runtime, connection: AgentConnection) -> None:

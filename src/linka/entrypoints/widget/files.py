@@ -15,6 +15,7 @@ from linka.core.errors import Invalid, LinkaError, RateLimited
 from linka.core.permissions import Actor, Origin
 from linka.domains.chat import actions, button_queries, queries
 from linka.domains.chat.constants import FILE_TYPES, MAX_FILE_BYTES
+from linka.domains.chat.errors import ChatNotRunning, reason_of
 from linka.domains.chat.models import ChatButton
 from linka.domains.tickets.thread_schemas import NewAttachment
 from linka.entrypoints.api.auth import runtime_of
@@ -105,8 +106,8 @@ async def upload_file(
     except LinkaError as refused:
         await discard(runtime.blobs, runtime.db, [received.blob.sha256])
         return _refusal(
-            409 if "ended" in refused.message else 400,
-            "chat_ended" if "ended" in refused.message else "no_chat",
+            refused.status if isinstance(refused, ChatNotRunning) else 400,
+            reason_of(refused),
             refused.message,
             headers,
         )

@@ -21,6 +21,7 @@ from linka.core.errors import LinkaError, RateLimited
 from linka.core.permissions import Actor, Origin
 from linka.domains.chat import actions, button_queries, queries, visitor_actions
 from linka.domains.chat.constants import MAX_FRAME_BYTES
+from linka.domains.chat.errors import reason_of
 from linka.domains.chat.models import ChatButton, Visitor
 from linka.domains.chat.wire import chat_frame, line_frame, visitor_config
 from linka.entrypoints.api.auth import runtime_of
@@ -324,14 +325,12 @@ def _error_frame(error: LinkaError, frame: dict[str, Any]) -> dict[str, Any]:
     """A refusal the widget can show: a code it knows, the field at fault, the key of the line."""
     field = next(iter(error.fields), None)
     message = error.fields.get(field, error.message) if field else error.message
-    code = "invalid"
-    if "characters" in message and field in ("text", "message"):
-        code = "too_long"
-    elif "ended" in message:
-        code = "chat_ended"
-    elif "no chat" in message:
-        code = "no_chat"
-    out: dict[str, Any] = {"type": "error", "code": code, "message": message, "key": frame.get("key")}
+    out: dict[str, Any] = {
+        "type": "error",
+        "code": reason_of(error),
+        "message": message,
+        "key": frame.get("key"),
+    }
     if field:
         out["field"] = field
     return out
