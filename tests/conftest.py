@@ -17,6 +17,7 @@ from linka.core.clock import FrozenClock
 from linka.core.db import Database
 from linka.entrypoints.asgi import create_app
 from linka.entrypoints.runtime import Runtime, build_runtime
+from tests.app_build_cache import remember_parsed_signatures
 from tests.databases import (
     PG_ENV,
     PostgresTemplates,
@@ -29,6 +30,8 @@ from tests.personas import Person, Personas, build_personas
 
 ENGINES = ["sqlite", "postgresql"]
 SECRET_KEY = "test-secret-" + "x" * 40
+
+remember_parsed_signatures()
 
 
 @pytest.fixture(scope="session")
