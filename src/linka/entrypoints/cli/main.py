@@ -6,6 +6,7 @@ import click
 
 from linka import __version__
 from linka.entrypoints.cli.accounts import createowner
+from linka.entrypoints.cli.bench import bench
 from linka.entrypoints.cli.check import check
 from linka.entrypoints.cli.demo import demo
 from linka.entrypoints.cli.i18n import i18n
@@ -21,7 +22,7 @@ def cli() -> None:
     """Linka, an open-source helpdesk. Configuration comes from LINKA_… environment variables."""
 
 
-for command in (serve, worker, migrate, createowner, demo, check, mail, i18n):
+for command in (serve, worker, migrate, createowner, demo, check, mail, i18n, bench):
     cli.add_command(command)
 
 
