@@ -20,6 +20,7 @@ from linka.domains.tickets.thread_models import Attachment, Message, MessageGrou
 from linka.entrypoints.runtime import Runtime
 from tests.mail_helpers import ADMIN_CLI, add_mailbox, build_mail, count, rows
 from tests.personas import Personas
+from tests.query_counter import Statements, counting_statements
 
 MAIL = system_actor(Origin.MAIL)
 
@@ -444,3 +445,50 @@ async def test_every_entry_point_reads_the_mailbox_from_the_recipients(
     assert ticket.department_id == personas.departments["sales"]
     [original] = await rows(runtime.db, InboundEmail, InboundEmail.ticket_id == ticket.id)
     assert original.mailbox_id == sales.id
+
+
+# One message as the SMTP listener hands it over (what intake runs per message). Guards: our own
+# Message-ID? our own address? the mailbox of the recipients, the Message-ID seen before? the sender's
+# hourly count. A new customer: looked up by address (contact, emails, company domains), then made
+# (contact, email, history); the ticket (department, ticket, history). The message: the ticket and
+# check, the Message-ID looked up again, group, message, history, the ticket's counters; CCs against our
+# addresses. The original and the mailbox's last mail; the acknowledgement (its mailbox, mail, history).
+# Then the search document twice, 7 statements each (once for the new ticket, once for its thread).
+# PostgreSQL reads the ticket once more, to lock it.
+NEW_TICKET_BY_MAIL = {"sqlite": 5 + 6 + 3 + 8 + 2 + 3 + 14, "postgresql": 5 + 6 + 3 + 8 + 2 + 3 + 14 + 1}
+# A reply threaded by In-Reply-To: the same guards, the known contact, the thread found; the message as
+# above with the ticket touched (9); the original and last mail; the search document once. No
+# acknowledgement.
+REPLY_BY_MAIL = {"sqlite": 5 + 1 + 1 + 9 + 2 + 7, "postgresql": 5 + 1 + 1 + 9 + 2 + 7 + 1}
+
+
+async def test_taking_in_a_message_costs_a_fixed_number_of_statements_new_ticket_or_reply(
+    runtime: Runtime, personas: Personas
+) -> None:
+    await add_mailbox(runtime, personas)
+    jana = "Jana Dvořáková <jana@customer.test>"
+
+    async def take_in(raw: bytes, outcome: str) -> Statements:
+        with counting_statements(runtime.db) as seen:
+            received = await take_in_mail(runtime, raw, source="smtp", recipients=["support@linka.test"])
+        assert received.outcome == outcome
+        return seen
+
+    first = build_mail(sender=jana, message_id="<first@customer.test>")
+    new_ticket = await take_in(first, "ticket")
+    replies = [
+        await take_in(
+            build_mail(
+                sender=jana,
+                subject="Re: Printer does not print",
+                in_reply_to="<first@customer.test>",
+                references="<first@customer.test>",
+            ),
+            "reply",
+        )
+        for _ in range(2)  # the second into a longer thread costs the same
+    ]
+    dialect = runtime.db.dialect
+    assert new_ticket.count == NEW_TICKET_BY_MAIL[dialect], "\n".join(new_ticket.sql)
+    for reply in replies:
+        assert reply.count == REPLY_BY_MAIL[dialect], "\n".join(reply.sql)

@@ -3,9 +3,12 @@ other agents' keys, but nobody mints a key with more power than they have."""
 
 from __future__ import annotations
 
+from linka.core.clock import FrozenClock
+from linka.entrypoints.runtime import Runtime
 from tests.conftest import AppClient, bearer
 from tests.entrypoints.api.auth_helpers import assert_no_secrets, csrf, login, post
 from tests.personas import Personas
+from tests.query_counter import Statements, counting_statements
 
 Client = AppClient
 
@@ -131,3 +134,38 @@ async def test_agents_cannot_see_or_touch_others_keys(client: Client, personas: 
     response = await client.delete(f"/api/v1/me/api-keys/{keys[0]['id']}", headers=headers)
     assert response.status_code == 404
     assert (await client.get("/api/v1/me", headers=bearer(personas.sales_agent))).status_code == 200
+
+
+# Authenticating a request by API key: the key joined to its agent, the agent's departments (an agent
+# with a custom role: one more, the role). The key's last use is written at most once a minute: then one
+# UPDATE more, in a transaction of its own.
+API_KEY_AUTH = 2
+LAST_USE_WRITTEN = 1
+
+
+async def test_an_api_key_costs_two_statements_per_request_and_a_write_once_a_minute(
+    client: Client, runtime: Runtime, personas: Personas, frozen_clock: FrozenClock
+) -> None:
+    async def counts() -> Statements:
+        # The handler runs one statement (the counts per status), after the caller is known.
+        with counting_statements(runtime.db) as seen:
+            response = await client.get("/api/v1/tickets/counts", headers=bearer(personas.support_agent))
+        assert response.status_code == 200, response.text
+        return seen
+
+    first = await counts()  # never used before: its last use is written
+    again = await counts()
+    frozen_clock.advance(seconds=59)
+    within_the_minute = await counts()
+    frozen_clock.advance(seconds=1)
+    a_minute_later = await counts()
+
+    for seen, expected in (
+        (first, API_KEY_AUTH + LAST_USE_WRITTEN + 1),
+        (again, API_KEY_AUTH + 1),
+        (within_the_minute, API_KEY_AUTH + 1),
+        (a_minute_later, API_KEY_AUTH + LAST_USE_WRITTEN + 1),
+    ):
+        assert seen.count == expected, "\n".join(seen.sql)
+    assert "api_keys" in first.sql[0]
+    assert first.sql[2].lstrip().upper().startswith("UPDATE API_KEYS")

@@ -14,7 +14,7 @@ from tests.conftest import AppClient
 from tests.entrypoints.web.web_helpers import htmx_post, post_form, sign_in, text_of
 from tests.outbound_mail import actor_for
 from tests.personas import Personas
-from tests.query_counter import counting_statements
+from tests.query_counter import Statements, counting_statements
 
 SYSTEM = system_actor(Origin.SYSTEM)
 
@@ -168,3 +168,35 @@ async def test_the_inbox_renders_from_a_fixed_number_of_queries(
     assert "More work 11" in text_of(page.text)
     assert many.count == few.count
     assert few.count <= 14, few.sql
+
+
+# The agent's default inbox (her tickets): session, agent and departments; the page, the counts per
+# status, saved views, departments for the filters; contacts and their emails, assignees, department
+# names, tags, the agent's read marks.
+DEFAULT_INBOX_STATEMENTS = 3 + 4 + 6
+
+
+async def test_the_agents_default_inbox_costs_the_same_for_5_or_50_tickets(
+    client: AppClient, runtime: Runtime, personas: Personas
+) -> None:
+    async def assign_to_sara(number: int) -> None:
+        async with runtime.uow(SYSTEM) as uow:
+            for n in range(number):
+                await actions.create_ticket(
+                    uow,
+                    subject=f"Her work {n}",
+                    contact_id=personas.contacts["petr"],
+                    department_id=personas.departments["support"],
+                    assignee_id=personas.support_agent.id,
+                )
+
+    await sign_in(client, personas.support_agent)
+    seen: dict[int, Statements] = {}
+    for number, more in ((5, 5), (50, 45)):
+        await assign_to_sara(more)
+        with counting_statements(runtime.db) as seen[number]:
+            page = await client.get("/tickets")
+        assert page.status_code == 200
+        assert page.text.count('data-code="') == number, page.text[:2000]
+    for number, statements in seen.items():
+        assert statements.count == DEFAULT_INBOX_STATEMENTS, f"{number}:\n" + "\n".join(statements.sql)
