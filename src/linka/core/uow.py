@@ -11,7 +11,7 @@ the events published. On an error everything is rolled back: nothing half-writte
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +29,8 @@ from linka.core.events import MAX_HANDLER_DEPTH, Event, EventBus
 from linka.core.history import HistoryEntry
 from linka.core.permissions import Actor
 
+Deferred = Callable[["UnitOfWork", set[Any]], Awaitable[None]]
+
 
 class UnitOfWork:
     def __init__(self, session: AsyncSession, actor: Actor, bus: EventBus, db: Database) -> None:
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.events: list[Event] = []
         self._pending_handling: list[tuple[Event, int]] = []
         self._depth = 0
+        self._deferred: dict[Deferred, set[Hashable]] = {}
 
     @property
     def dialect(self) -> str:
@@ -110,6 +113,20 @@ class UnitOfWork:
             )
         )
 
+    def defer(self, work: Deferred, items: Iterable[Hashable]) -> None:
+        """Run `work` once, just before the commit, for every item any handler deferred to it in this
+        transaction: a ticket named by three events of one request is reindexed once, not three times."""
+        self._deferred.setdefault(work, set()).update(items)
+
+    async def finish(self) -> None:
+        """Handlers, then the deferred work (which may record events that need handling in turn)."""
+        await self.run_handlers()
+        while self._deferred:
+            work, items = next(iter(self._deferred.items()))
+            del self._deferred[work]
+            await work(self, items)
+            await self.run_handlers()
+
     async def run_handlers(self) -> None:
         while self._pending_handling:
             event, depth = self._pending_handling.pop(0)
@@ -130,7 +147,7 @@ async def unit_of_work(db: Database, actor: Actor, bus: EventBus | None = None) 
         uow = UnitOfWork(session, actor, bus, db)
         try:
             yield uow
-            await uow.run_handlers()
+            await uow.finish()
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -65,4 +65,7 @@ def serve(host: str | None, port: int | None, no_worker: bool, no_smtp: bool, wo
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # A new worker imports the whole app before it answers uvicorn's check (6 s seen on a busy
+        # 2-core machine); the default 5 s had the supervisor killing workers that were still starting.
+        timeout_worker_healthcheck=30,
     )
