@@ -1,4 +1,5 @@
-"""/healthz says the process is alive; /readyz says whether it can serve: database and migrations."""
+"""/healthz says the process is alive; /healthz/db that the database answers; /readyz whether it can
+serve: database and migrations."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ async def test_ready_on_a_migrated_database(client: AppClient) -> None:
     assert ready.json() == {"ready": True, "checks": {"database": "ok", "migrations": "ok"}}
 
 
+async def test_the_database_probe_answers_ok_while_the_database_answers(client: AppClient) -> None:
+    response = await client.get("/healthz/db")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok"}
+
+
 async def test_not_ready_while_migrations_are_pending(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k" * 40)  # type: ignore[arg-type]
@@ -37,5 +44,8 @@ async def test_not_ready_when_the_database_is_unreachable(tmp_path: Path) -> Non
     runtime = build_runtime(settings, db=Database(url))
     async with AsyncTestClient(create_app(runtime=runtime)) as client:
         response = await client.get("/readyz")
+        probe = await client.get("/healthz/db")
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("unreachable")
+    assert probe.status_code == 503
+    assert probe.json()["database"].startswith("unreachable")
