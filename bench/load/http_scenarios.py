@@ -150,17 +150,25 @@ HTTP_SCENARIOS = [
     ),
     HttpScenario(
         "list",
-        "ticket list API, solver (GET /api/v1/tickets?limit=50)",
-        _list("limit=50"),
+        "ticket list API, solver's default view (GET /api/v1/tickets?assignee=me&category=active&limit=50)",
+        _list("assignee=me&category=active&limit=50"),
         results.LIST_TARGET,
         note=lambda ctx: (
-            f"the agent's default list (importance order, 50 a page), as {ctx.workspace.solver.name}, "
+            "the agent's default list, the same filters as the inbox's default view \"My tickets\" "
+            f"(importance order, 50 a page), as {ctx.workspace.solver.name}, "
             f"a plain solver of {ctx.workspace.department_name}"
         ),
     ),
     HttpScenario(
+        "list-all",
+        "ticket list API, solver, everything but the trash (GET /api/v1/tickets?limit=50)",
+        _list("limit=50"),
+        results.LIST_TARGET,
+        note=lambda ctx: "the API's list without filters: closed tickets too, two years of them",
+    ),
+    HttpScenario(
         "list-admin",
-        "ticket list API, admin (sees everything)",
+        "ticket list API, admin, everything but the trash (GET /api/v1/tickets?limit=50)",
         _list("limit=50", "admin"),
         results.LIST_TARGET,
     ),
