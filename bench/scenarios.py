@@ -1,4 +1,4 @@
-"""Time what agents do most with tickets, on a database filled by bench/generate.py:
+"""Time what agents do most with tickets, on a database filled by bench/seed.py:
 
     .venv/bin/python -m bench.scenarios --url sqlite+aiosqlite:///bench/results/bench.db.tmp [--repeat 20]
 
@@ -476,7 +476,7 @@ def report(cases: list[Case], ctx: Context, header: str, repeat: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scenarios", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", required=True, help="the database bench/generate.py filled")
+    parser.add_argument("--url", required=True, help="the database bench/seed.py filled")
     parser.add_argument(
         "--repeat", type=int, default=20, help="timed runs per scenario and actor (default 20)"
     )

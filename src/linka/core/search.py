@@ -23,6 +23,8 @@ _stemmers = {language: Stemmer.Stemmer(language) for language in LANGUAGES}
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Tiskárna" → "tiskarna"."""
+    if text.isascii():
+        return text.lower()  # ASCII has nothing to decompose (most words, every number and code)
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

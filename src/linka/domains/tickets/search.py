@@ -124,23 +124,32 @@ class _Document:
     messages: list[str] = field(default_factory=list)
 
     def terms(self) -> str:
-        # The subject twice: a word in the subject weighs more than one deep in the thread. The code
-        # also without dashes, as people type it.
-        head = index_text(
-            self.code,
-            self.code.replace("-", ""),
-            self.subject,
-            self.subject,
-            self.contact_name,
-            *self.emails,
-            *self.tags,
-        )
-        return _bounded(head.split() + index_text(*self.messages).split())
+        return ticket_terms(self.code, self.subject, self.contact_name, self.emails, self.tags, self.messages)
+
+
+def ticket_terms(
+    code: str,
+    subject: str,
+    contact_name: str,
+    emails: Sequence[str],
+    tags: Sequence[str],
+    messages: Sequence[str],
+) -> str:
+    """A ticket's search terms from its parts: the emails primary first, the tag names in name order,
+    the message texts in thread order (see `_thread_texts`). The one composition of the document, used
+    here and by the benchmark's generator (bench/), which writes the index without reading tickets back."""
+    # The subject twice: a word in the subject weighs more than one deep in the thread. The code
+    # also without dashes, as people type it.
+    head = index_text(code, code.replace("-", ""), subject, subject, contact_name, *emails, *tags)
+    return _bounded(head.split() + index_text(*messages).split())
 
 
 def _bounded(terms: list[str]) -> str:
     """At most MAX_TERMS_BYTES: past half of it only terms not seen yet are kept, so a huge thread
     stays findable by every word as far as the budget goes."""
+    joined = " ".join(terms)
+    if len(joined.encode()) < MAX_TERMS_BYTES // 2:
+        return joined  # within half the budget nothing is cut (each term costs its bytes and a space)
     kept: list[str] = []
     seen: set[str] = set()
     size = 0
