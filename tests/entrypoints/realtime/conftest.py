@@ -33,6 +33,12 @@ async def session_cookie(served: Served, person: Person) -> str:
         return f"{SESSION_COOKIE}={http.cookies[SESSION_COOKIE]}"
 
 
+# How long a positive check waits for a frame. It returns as soon as the frame comes, so the bound only
+# matters when the machine is loaded: the full suite runs three workers, a browser and PostgreSQL on two
+# cores, and once a visitor's welcome took longer than 5 s there.
+FRAME_WAIT = 20.0
+
+
 class AgentSocket:
     """A signed-in agent's live connection, collecting what the server sends."""
 
@@ -43,7 +49,7 @@ class AgentSocket:
     async def send(self, message: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(message))
 
-    async def next_of(self, kind: str, wait: float = 5.0, **match: Any) -> dict[str, Any]:
+    async def next_of(self, kind: str, wait: float = FRAME_WAIT, **match: Any) -> dict[str, Any]:
         """The next message of `kind` (matching `match`), waiting up to `wait` seconds."""
         for seen in self.received:
             if seen["type"] == kind and all(seen.get(k) == v for k, v in match.items()):

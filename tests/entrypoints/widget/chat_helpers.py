@@ -20,7 +20,7 @@ from linka.domains.chat import button_actions
 from linka.domains.chat.models import Chat
 from linka.entrypoints.runtime import Runtime
 from linka.entrypoints.worker.jobs import route_chats
-from tests.entrypoints.realtime.conftest import AgentSocket
+from tests.entrypoints.realtime.conftest import FRAME_WAIT, AgentSocket
 from tests.personas import PASSWORD, Person, Personas
 from tests.served_app import Served
 
@@ -35,7 +35,7 @@ class VisitorSocket(AgentSocket):
         super().__init__(connection)
         self.welcome: dict[str, Any] = {}
 
-    async def next_line(self, wait: float = 5.0, **match: Any) -> dict[str, Any]:
+    async def next_line(self, wait: float = FRAME_WAIT, **match: Any) -> dict[str, Any]:
         """The next chat line whose fields match (the visitor's own lines come back too: skipped
         unless asked for)."""
         async with asyncio.timeout(wait):
@@ -44,7 +44,7 @@ class VisitorSocket(AgentSocket):
                 if all(line.get(k) == v for k, v in match.items()):
                     return dict(line)
 
-    async def next_state(self, state: str, wait: float = 5.0) -> dict[str, Any]:
+    async def next_state(self, state: str, wait: float = FRAME_WAIT) -> dict[str, Any]:
         """The chat as the server says once it reaches `state`."""
         async with asyncio.timeout(wait):
             while True:
@@ -131,7 +131,7 @@ async def chat_row(runtime: Runtime, public_id: str) -> Chat:
         return (await session.execute(select(Chat).where(Chat.public_id == public_id))).scalar_one()
 
 
-async def agent_line(agent: Any, chat: str, wait: float = 5.0, **match: Any) -> dict[str, Any]:
+async def agent_line(agent: Any, chat: str, wait: float = FRAME_WAIT, **match: Any) -> dict[str, Any]:
     """The next line of `chat` an agent socket receives whose fields match."""
     async with asyncio.timeout(wait):
         while True:
