@@ -82,4 +82,6 @@ async def agent_socket(
         additional_headers={"Cookie": cookie},
         origin=origin or served.url,  # type: ignore[arg-type]
     ) as connection:
-        yield AgentSocket(connection)
+        agent = AgentSocket(connection)
+        await agent.next_of("ready")  # registered and ringable: the test may start chats now
+        yield agent

@@ -74,6 +74,9 @@ async def agent_socket(socket: WebSocket[Any, Any, Any]) -> None:
     sender = asyncio.create_task(_send_queued(socket, connection))
     with contextlib.suppress(LinkaError):
         await welcome_agent(runtime_of(cast(Request[Any, Any, Any], socket)), connection)
+    # The agent is ringable now and has been sent the rings waiting for them: a client that starts
+    # work right after connecting (a script, a test) waits for this instead of guessing.
+    connection.push({"type": "ready"})
     try:
         await _receive(socket, hub, connection)
     finally:
