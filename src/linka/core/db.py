@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, exc
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -61,9 +62,37 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    engine = create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection unused this long is checked (one round trip) before it is handed out again.
+IDLE_BEFORE_PING = 10.0
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """SQLAlchemy's pool_pre_ping checks every connection at every checkout: a round trip per unit of
+    work, a tenth of a cheap request's time. Busy connections were just used successfully, so only a
+    connection idle for IDLE_BEFORE_PING seconds is pinged; a dead one is replaced (the pool retries the
+    checkout on DisconnectionError). A server restarted under load is still noticed: the statement that
+    fails marks the whole pool invalid (SQLAlchemy does that on any disconnect error)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["linka_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("linka_returned_at")
+        if returned_at is None or time.monotonic() - returned_at < IDLE_BEFORE_PING:
+            return  # new, or used moments ago
+        try:
+            engine.sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("an idle pooled connection did not answer") from error
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

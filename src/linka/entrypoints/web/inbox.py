@@ -186,7 +186,9 @@ async def _inbox_context(session: AsyncSession, actor: Actor, query: Query) -> d
         search=search,
     )
     counts_filters = await filters_from_params(session, actor, {})
-    counts = await list_queries.count_by_status(session, actor, counts_filters)
+    counts = await list_queries.count_by_status(
+        session, actor, counts_filters, [Status(status) for status in STATUS_MENU]
+    )
     views = await saved_view_queries.list_views(session, actor)
     departments = await accounts_queries.list_departments(session, actor, limit=100)
     return {
