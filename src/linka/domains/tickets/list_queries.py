@@ -194,7 +194,7 @@ async def count_by_status(
     status filter itself ignored, so the counts can label a status menu. Each status asked for appears,
     zero or not. A menu asks only for its own statuses: counting the closed ones would read most of
     the table on every page load."""
-    wanted = [status for status in (statuses or Status) if status is not Status.INIT]
+    wanted: list[Status] = [status for status in (statuses or Status) if status is not Status.INIT]
     everything = replace(filters, category=None, statuses=wanted)
     query = (
         select(Ticket.status, func.count())
