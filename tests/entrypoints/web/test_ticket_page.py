@@ -19,7 +19,7 @@ from tests.personas import Personas
 from tests.query_counter import counting_statements
 
 # Statements of one page view: session and actor, ticket, panel, thread, editor, the read mark.
-PAGE_STATEMENTS = 37
+PAGE_STATEMENTS = 35
 
 
 async def test_the_page_shows_thread_editor_and_panel(

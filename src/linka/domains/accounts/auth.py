@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from linka.core import clock
 from linka.core.db import Database
@@ -22,6 +22,10 @@ API_KEY_PREFIX = "lk"
 PENDING_TWO_FACTOR = "pending_2fa"
 TWO_FACTOR_SETUP = "two_factor_setup"
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
+# Built once: every API request runs it, and building a statement costs more than running this one.
+_KEY_AND_AGENT = (
+    select(ApiKey, Agent).join(Agent, Agent.id == ApiKey.agent_id).where(ApiKey.prefix == bindparam("prefix"))
+)
 
 
 def new_api_key_token() -> tuple[str, str, str]:
@@ -50,11 +54,7 @@ async def actor_for_api_key(db: Database, token: str, *, origin: Origin = Origin
     prefix, secret = parts
     now = clock.now()
     async with db.read_session() as session:
-        row = (
-            await session.execute(
-                select(ApiKey, Agent).join(Agent, Agent.id == ApiKey.agent_id).where(ApiKey.prefix == prefix)
-            )
-        ).one_or_none()
+        row = (await session.execute(_KEY_AND_AGENT, {"prefix": prefix})).one_or_none()
         if row is None:
             raise Unauthorized("unknown or revoked API key")
         key, agent = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core.errors import Forbidden, Invalid, NotFound
@@ -36,6 +36,11 @@ from linka.domains.accounts.schemas import (
     RoleOut,
 )
 
+# Built once: every request of a signed-in agent runs it.
+_MEMBERSHIPS_OF_AGENT = select(DepartmentMember.department_id, DepartmentMember.role).where(
+    DepartmentMember.agent_id == bindparam("agent_id")
+)
+
 
 async def build_actor(
     session: AsyncSession,
@@ -51,11 +56,7 @@ async def build_actor(
         role = await session.get(Role, agent.role_id)
         if role is not None:
             granted = {Permission(p) for p in role.permissions if p in Permission.__members__.values()}
-    rows = await session.execute(
-        select(DepartmentMember.department_id, DepartmentMember.role).where(
-            DepartmentMember.agent_id == agent.id
-        )
-    )
+    rows = await session.execute(_MEMBERSHIPS_OF_AGENT, {"agent_id": agent.id})
     base_role = BaseRole(agent.base_role)
     return Actor(
         origin=origin,

@@ -6,15 +6,17 @@ are read for entities the caller has already checked the actor may see (a page o
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Executable, and_, false, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from linka.core.db import dialect_of, one_of_parameter
 from linka.core.errors import Invalid, NotFound
 from linka.core.permissions import Actor
 from linka.domains.fields.models import CustomField, FieldValue
@@ -93,17 +95,10 @@ async def option_usage(session: AsyncSession, field_id: int, options: Sequence[s
 # ---- values ------------------------------------------------------------------------------------
 
 
-async def values_of(
-    session: AsyncSession, entity: Entity | str, ids: Sequence[int]
-) -> dict[int, dict[str, object]]:
-    """Every defined field of `entity` for each id, by key in display order; a field without a value
-    reads as None (a checkbox as false, a multi-select as []). One query, whatever the number of ids:
-    the definitions are joined with the values."""
-    if not ids:
-        return {}
-    entity = entity_of(str(entity))
-    unique_ids = sorted(set(ids))
-    query = (
+@functools.cache
+def _values_query(dialect: str, entity: str) -> Executable:
+    """Built once per engine and entity (building it cost more than running it)."""
+    return (
         select(
             CustomField.key,
             CustomField.kind,
@@ -116,16 +111,31 @@ async def values_of(
             FieldValue,
             and_(
                 FieldValue.field_id == CustomField.id,
-                FieldValue.entity == entity.value,
-                FieldValue.entity_id.in_(unique_ids),
+                FieldValue.entity == entity,
+                one_of_parameter(dialect, FieldValue.entity_id, "ids"),
             ),
         )
-        .where(CustomField.entity == entity.value)
+        .where(CustomField.entity == entity)
         .order_by(CustomField.position, CustomField.key, FieldValue.id)
     )
+
+
+async def values_of(
+    session: AsyncSession, entity: Entity | str, ids: Sequence[int]
+) -> dict[int, dict[str, object]]:
+    """Every defined field of `entity` for each id, by key in display order; a field without a value
+    reads as None (a checkbox as false, a multi-select as []). One query, whatever the number of ids:
+    the definitions are joined with the values."""
+    if not ids:
+        return {}
+    entity = entity_of(str(entity))
+    unique_ids = sorted(set(ids))
+    query = _values_query(dialect_of(session), entity.value)
     kinds: dict[str, tuple[Kind, list[str]]] = {}
     stored: dict[int, dict[str, list[Stored]]] = defaultdict(lambda: defaultdict(list))
-    for key, kind, options, entity_id, text, number in (await session.execute(query)).all():
+    for key, kind, options, entity_id, text, number in (
+        await session.execute(query, {"ids": unique_ids})
+    ).all():
         kinds.setdefault(key, (Kind(kind), list(options or [])))
         if entity_id is not None:
             stored[entity_id][key].append(Stored(text, number))

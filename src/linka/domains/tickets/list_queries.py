@@ -4,6 +4,7 @@ never listed themselves."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -48,20 +49,36 @@ class TicketFilters:
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
 
+_NOT_MERGED = Ticket.merged_into_id.is_(None)
+
+
+@functools.lru_cache(maxsize=256)
+def _status_in(statuses: tuple[str, ...], negated: bool = False) -> ColumnElement[bool]:
+    """Kept: lists ask for the same few sets of statuses on every request."""
+    return Ticket.status.not_in(statuses) if negated else Ticket.status.in_(statuses)
+
+
+@functools.lru_cache(maxsize=4096)
+def _assigned_to(agent_id: int) -> ColumnElement[bool]:
+    return Ticket.assignee_id == agent_id
+
+
 def ticket_conditions(actor: Actor, filters: TicketFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [visible_ticket_condition(actor), Ticket.merged_into_id.is_(None)]
+    conditions: list[ColumnElement[bool]] = [visible_ticket_condition(actor), _NOT_MERGED]
     if filters.category is not None:
         if filters.category not in CATEGORIES:
             raise Invalid("category", "must be one of %(choices)s", values={"choices": ", ".join(CATEGORIES)})
-        conditions.append(Ticket.status.in_([s.value for s in CATEGORIES[filters.category]]))
+        conditions.append(_status_in(tuple(sorted(s.value for s in CATEGORIES[filters.category]))))
     if filters.statuses:
-        conditions.append(Ticket.status.in_([s.value for s in filters.statuses]))
+        conditions.append(_status_in(tuple(sorted(s.value for s in filters.statuses))))
     if not filters.statuses and filters.category is None:
-        conditions.append(Ticket.status.not_in([s.value for s in TRASH] + [Status.INIT.value]))
+        conditions.append(
+            _status_in(tuple(sorted([s.value for s in TRASH] + [Status.INIT.value])), negated=True)
+        )
     if filters.department_ids:
         conditions.append(Ticket.department_id.in_(filters.department_ids))
     if filters.assignee == "me":
-        conditions.append(Ticket.assignee_id == (actor.agent_id or -1))
+        conditions.append(_assigned_to(actor.agent_id or -1))
     elif filters.assignee == "unassigned":
         conditions.append(Ticket.assignee_id.is_(None))
     elif filters.assignee == "anyone":
@@ -96,18 +113,29 @@ def ticket_conditions(actor: Actor, filters: TicketFilters) -> list[ColumnElemen
     return conditions
 
 
-def _sort_keys(sort: str) -> tuple[list[Any], bool]:
-    """The sort key columns, all in one direction so a row-value comparison pages through them, and
-    whether that direction is ascending. Importance: SLA due first, then priority, then age."""
-    if sort == "importance":
-        return [
+# The sort key columns, all in one direction so a row-value comparison pages through them, and whether
+# that direction is ascending. Importance: SLA due first, then priority, then age. Built once.
+_SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
+    "importance": (
+        [
             func.coalesce(Ticket.sla_due_at, literal(_NO_DUE, Ticket.sla_due_at.type)),
             literal(3) - Ticket.priority,
             Ticket.created_at,
             Ticket.id,
-        ], True
-    if sort == "activity":
-        return [Ticket.last_activity_at, Ticket.id], False
+        ],
+        True,
+    ),
+    "activity": ([Ticket.last_activity_at, Ticket.id], False),
+}
+_ORDER_BY = {
+    sort: [key.asc() if ascending else key.desc() for key in keys]
+    for sort, (keys, ascending) in _SORT_KEYS.items()
+}
+
+
+def _sort_keys(sort: str) -> tuple[list[Any], bool]:
+    if sort in _SORT_KEYS:
+        return _SORT_KEYS[sort]
     raise Invalid("sort", "must be one of %(choices)s", values={"choices": ", ".join(SORTS)})
 
 
@@ -135,8 +163,8 @@ def _typed_cursor(values: list[Any], sort: str) -> list[Any]:
 
 
 def ordered(query: Select[Any], sort: str) -> Select[Any]:
-    keys, ascending = _sort_keys(sort)
-    return query.order_by(*(key.asc() if ascending else key.desc() for key in keys))
+    _sort_keys(sort)  # the error for an unknown order
+    return query.order_by(*_ORDER_BY[sort])
 
 
 async def list_tickets(
@@ -171,7 +199,8 @@ async def list_tickets(
         values = _typed_cursor(after, sort)
         row, bound = tuple_(*keys), tuple_(*(literal(v, k.type) for v, k in zip(values, keys, strict=True)))
         query = query.where(row > bound if ascending else row < bound)
-    query = query.order_by(*(key.asc() if ascending else key.desc() for key in keys)).limit(size + 1)
+    order = _ORDER_BY[sort] if sort in _ORDER_BY else [key.asc() if ascending else key.desc() for key in keys]
+    query = query.order_by(*order).limit(size + 1)
     result = await session.execute(query)
     rows: list[tuple[Ticket, float]]
     if sort == "relevance":

@@ -6,6 +6,7 @@ visibility of contacts (contacts/queries.py) compose it into SQL so they can nev
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -21,13 +22,19 @@ from linka.domains.tickets.models import Ticket, TicketCc
 def _condition(actor: Actor, role: DepartmentRole) -> ColumnElement[bool]:
     if actor.is_admin:  # owners, admins and the system actor
         return true()
+    return _condition_for(tuple(sorted(actor.departments_at_least(role))), actor.agent_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _condition_for(departments: tuple[int, ...], agent_id: int | None) -> ColumnElement[bool]:
+    """Kept per scope (departments, agent): every list and count of a request composes it, and the
+    expression is the same until the agent's departments change (then the key changes)."""
     conditions: list[ColumnElement[bool]] = []
-    departments = actor.departments_at_least(role)
     if departments:
         conditions.append(Ticket.department_id.in_(departments))
-    if actor.agent_id is not None:
+    if agent_id is not None:
         # NULL-safe, so that the negation (`~condition`) holds for unassigned tickets too.
-        conditions.append(and_(Ticket.assignee_id.is_not(None), Ticket.assignee_id == actor.agent_id))
+        conditions.append(and_(Ticket.assignee_id.is_not(None), Ticket.assignee_id == agent_id))
     return or_(*conditions) if conditions else false()
 
 
