@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linka.core.db import dialect_of, one_of_parameter
 from linka.core.uow import UnitOfWork
 from linka.domains.tickets.models import TicketRead
 from linka.domains.tickets.queries import visible_ticket
@@ -40,8 +42,14 @@ async def read_times(session: AsyncSession, agent_id: int, ticket_ids: Sequence[
     if not ticket_ids:
         return {}
     rows = await session.execute(
-        select(TicketRead.ticket_id, TicketRead.read_at).where(
-            TicketRead.agent_id == agent_id, TicketRead.ticket_id.in_(list(ticket_ids))
-        )
+        _read_times_query(dialect_of(session)), {"agent_id": agent_id, "ids": list(ticket_ids)}
     )
     return {int(ticket_id): read_at for ticket_id, read_at in rows.all()}
+
+
+@functools.cache
+def _read_times_query(dialect: str) -> Executable:
+    """Built once per engine: every inbox page runs it."""
+    return select(TicketRead.ticket_id, TicketRead.read_at).where(
+        TicketRead.agent_id == bindparam("agent_id"), one_of_parameter(dialect, TicketRead.ticket_id, "ids")
+    )

@@ -85,6 +85,36 @@ def _tags_query(dialect: str) -> Executable:
     )
 
 
+@functools.cache
+def _row_names_query(dialect: str) -> Executable:
+    return (
+        select(Ticket.id, Contact.name, _primary_email(), Department.name, Agent.name)
+        .select_from(Ticket)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .join(Department, Department.id == Ticket.department_id)
+        .outerjoin(Agent, Agent.id == Ticket.assignee_id)
+        .where(one_of_parameter(dialect, Ticket.id, "ids"))
+    )
+
+
+async def row_names(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> dict[int, tuple[str, str | None, str, str | None]]:
+    """For a list row of each ticket, in one query: the contact's name and primary email, the
+    department's name and the assignee's name."""
+    if not ticket_ids:
+        return {}
+    rows = await session.execute(_row_names_query(dialect_of(session)), {"ids": list(ticket_ids)})
+    return {int(row[0]): (row[1], row[2], row[3], row[4]) for row in rows.all()}
+
+
+async def tag_refs(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[TagRef]]:
+    """The tags of each ticket, by name (tickets without: absent)."""
+    if not ticket_ids:
+        return {}
+    return await _tags(session, dialect_of(session), list(ticket_ids))
+
+
 async def _references(session: AsyncSession, dialect: str, ids: list[int]) -> dict[int, _Row]:
     """Per ticket: its contact, department, assignee, custom status and the codes of the tickets it
     was merged into or follows up, as public ids, in one query."""

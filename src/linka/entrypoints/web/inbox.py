@@ -16,14 +16,13 @@ from linka.core.errors import Invalid, LinkaError
 from linka.core.i18n import N_
 from linka.core.permissions import Actor
 from linka.domains.accounts import queries as accounts_queries
-from linka.domains.contacts import queries as contacts_queries
 from linka.domains.tickets import (
     list_queries,
     read_actions,
     routing_actions,
     saved_view_actions,
     saved_view_queries,
-    tag_queries,
+    view_queries,
 )
 from linka.domains.tickets.mass_actions import MassOperation, apply_to_tickets
 from linka.domains.tickets.models import Ticket
@@ -70,26 +69,22 @@ class InboxRow:
 async def inbox_rows(session: AsyncSession, actor: Actor, tickets: list[Ticket]) -> list[InboxRow]:
     """What a list row shows, for a whole page in a fixed number of queries."""
     ids = [t.id for t in tickets]
-    contacts = await contacts_queries.contact_summaries(session, [t.contact_id for t in tickets])
-    agents = await accounts_queries.agent_summaries(
-        session, [t.assignee_id for t in tickets if t.assignee_id]
-    )
-    departments = await accounts_queries.department_names(session, [t.department_id for t in tickets])
-    tags = await tag_queries.tags_of(session, ids)
+    names = await view_queries.row_names(session, ids)
+    tags = await view_queries.tag_refs(session, ids)
     read = await read_actions.read_times(session, actor.agent_id, ids) if actor.agent_id else {}
     now = clock.now()
     rows = []
     for t in tickets:
         seen = read.get(t.id)
         due = t.sla_due_at if t.status in (Status.NEW, Status.OPEN) else None
-        contact = contacts.get(t.contact_id)
+        contact, email, department, assignee = names.get(t.id, ("", None, "", None))
         rows.append(
             InboxRow(
                 code=t.code,
                 subject=t.subject,
-                contact=(contact[1] or contact[2] or "") if contact else "",
-                department=departments.get(t.department_id, ""),
-                assignee=agents[t.assignee_id][1] if t.assignee_id in agents else None,
+                contact=contact or email or "",
+                department=department,
+                assignee=assignee,
                 status=t.status,
                 priority=Priority(t.priority).label,
                 tags=[tag.name for tag in tags.get(t.id, [])],
