@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from linka.core import db as db_module
@@ -54,3 +54,9 @@ async def test_a_connection_used_moments_ago_is_not_pinged_and_a_failure_resets_
     assert failed.value.connection_invalidated
     # ...and the pool was reset by that failure: the next unit of work gets a live connection.
     assert await _backend_pid(db) != first
+
+
+async def test_connections_run_without_jit(db: Database) -> None:
+    """JIT compiling costs more than the short queries of a helpdesk gain (docs/benchmarks.md)."""
+    async with db.read_session() as session:
+        assert (await session.execute(text("SHOW jit"))).scalar_one() == "off"

@@ -102,7 +102,15 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         _configure_sqlite(engine)
         return engine
     engine = create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        # PostgreSQL's JIT compiles any plan its cost model calls expensive, which here means a search
+        # or a department-wide sort: 31 ms of compiling in a 1.46 s search at 1M tickets, and 5 % of a
+        # department-wide list (188 -> 178 ms). Helpdesk queries are short; the compile never pays back.
+        connect_args={"server_settings": {"jit": "off"}},
     )
     _ping_idle_connections(engine)
     return engine
