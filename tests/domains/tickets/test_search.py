@@ -23,7 +23,9 @@ from linka.domains.accounts.models import Agent
 from linka.domains.accounts.queries import build_actor
 from linka.domains.contacts import actions as contacts_actions
 from linka.domains.tickets import actions as tickets_actions
-from linka.domains.tickets import tag_actions, thread_actions
+from linka.domains.tickets import list_queries, tag_actions, thread_actions
+from linka.domains.tickets import search as search_module
+from linka.domains.tickets.list_queries import TicketFilters
 from linka.domains.tickets.models import Ticket
 from linka.domains.tickets.queries import visible_ticket_condition
 from linka.domains.tickets.search import (
@@ -75,15 +77,14 @@ async def search(
 ) -> list[int]:
     """Ticket ids matching `q`, best first, as the ticket list will combine it with its filters; the
     plain condition (`matches`) must select the same tickets as the ranked join (`search_hits`)."""
-    hits = search_hits(db.dialect, q)
-    ranked = select(Ticket.id).join(hits, hits.c.ticket_id == Ticket.id)
-    filtered = select(Ticket.id).where(matches(db.dialect, q))
+    conditions = []
     if actor is not None:
-        ranked = ranked.where(visible_ticket_condition(actor))
-        filtered = filtered.where(visible_ticket_condition(actor))
+        conditions.append(visible_ticket_condition(actor))
     if within is not None:
-        ranked = ranked.where(Ticket.id.in_(within))
-        filtered = filtered.where(Ticket.id.in_(within))
+        conditions.append(Ticket.id.in_(within))
+    hits = search_hits(db.dialect, q, within=conditions)
+    ranked = select(Ticket.id).join(hits, hits.c.ticket_id == Ticket.id).where(*conditions)
+    filtered = select(Ticket.id).where(matches(db.dialect, q), *conditions)
     async with db.read_session() as session:
         found = list((await session.execute(ranked.order_by(hits.c.rank, Ticket.id.desc()))).scalars())
         assert set((await session.execute(filtered)).scalars()) == set(found)
@@ -235,6 +236,27 @@ async def test_repeated_subject_words_rank_above_a_single_mention(
     strong = await new_ticket(runtime, personas, "Scanner broken: scanner shows error, scanner restarts")
     found = await search(db, "scanner", within=[once.id, strong.id])
     assert found == [strong.id, once.id]
+
+
+async def test_relevance_ranks_only_the_newest_matches_the_agent_may_see(
+    db: Database, runtime: Runtime, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANKED_CANDIDATES", 3)
+    support = [await new_ticket(runtime, personas, f"Zlatokopka {n}") for n in range(4)]
+    # Newer, but Sára does not see Sales: they must not take the places of her own tickets.
+    for _ in range(2):
+        await new_ticket(runtime, personas, "Zlatokopka", contact="eva", department="sales")
+    sara = await actor_for(db, personas.support_agent)
+    async with db.read_session() as session:
+        best_first = await list_queries.list_tickets(
+            session, sara, TicketFilters(), sort="relevance", search="zlatokopka"
+        )
+        by_activity = await list_queries.list_tickets(
+            session, sara, TicketFilters(), sort="activity", search="zlatokopka"
+        )
+    assert {ticket.id for ticket in best_first.items} == {ticket.id for ticket in support[1:]}
+    # Another order filters without ranking: every match is there.
+    assert {ticket.id for ticket in by_activity.items} == {ticket.id for ticket in support}
 
 
 @pytest.mark.parametrize(

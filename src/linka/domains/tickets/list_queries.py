@@ -181,13 +181,14 @@ async def list_tickets(
     number of further queries). `search` keeps the tickets matching it; with `sort="relevance"` the
     best matches come first."""
     size = check_limit(limit)
-    query: Select[Any] = select(Ticket).where(*ticket_conditions(actor, filters))
+    conditions = ticket_conditions(actor, filters)
+    query: Select[Any] = select(Ticket).where(*conditions)
     keys: list[Any]
     dialect = session.get_bind().dialect.name
     if sort == "relevance":
         if not search:
             raise Invalid("sort", "relevance needs a search (q)")
-        hits = ticket_search.search_hits(dialect, search)
+        hits = ticket_search.search_hits(dialect, search, within=conditions)
         query = query.join(hits, hits.c.ticket_id == Ticket.id).add_columns(hits.c.rank)
         keys, ascending = [hits.c.rank, Ticket.id], True
     else:

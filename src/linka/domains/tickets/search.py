@@ -10,7 +10,7 @@ SQLite indexes that column with FTS5, PostgreSQL with a GIN index on a stored `t
     # Filter only (counts, lists in another order):
     select(Ticket).where(matches(dialect, q), visible_ticket_condition(actor), …)
     # Best first:
-    hits = search_hits(dialect, q)
+    hits = search_hits(dialect, q, within=[visible_ticket_condition(actor), …])
     select(Ticket, hits.c.rank).join(hits, hits.c.ticket_id == Ticket.id)
         .where(visible_ticket_condition(actor), …).order_by(hits.c.rank, Ticket.id.desc())
 
@@ -46,6 +46,8 @@ MAX_TERMS_BYTES = 250_000
 # Only the start of a very long message is read (and indexed).
 MAX_MESSAGE_CHARS = 50_000
 MAX_QUERY_CHARS = 1_000
+# Relevance order ranks at most this many matching tickets, the newest first (see search_hits).
+RANKED_CANDIDATES = 1_000
 
 _fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
 # A constant (not a bound parameter) so that the GIN index's expression matches the query's.
@@ -90,23 +92,41 @@ def matches(dialect: str, q: str) -> ColumnElement[bool]:
     return Ticket.id.in_(select(TicketSearch.ticket_id).where(_ts_match(groups)))
 
 
-def search_hits(dialect: str, q: str) -> Subquery:
+def search_hits(dialect: str, q: str, within: Sequence[ColumnElement[bool]] = ()) -> Subquery:
     """The tickets matching the query with how well they match: a subquery with `ticket_id` and `rank`
     (ORDER BY rank ascending is best first on both engines: bm25 is negative, lower is better;
     PostgreSQL's ts_rank is negated). Join it to order by relevance; scores differ between engines,
     the hits do not. (A correlated per-row rank would run the full-text query once per hit on SQLite.)
+
+    Only the RANKED_CANDIDATES newest matching tickets that also meet `within` (the list's visibility
+    and filters, conditions on `Ticket`) are ranked: a common word matches a fifth of a large
+    helpdesk, and scoring reads each hit's whole document (at 1M tickets, `faktura` took 1.46 s
+    ranking 20,000 visible hits, 0.22 s ranking the newest 1,000).
     Raises Invalid("q", …) when the query has no word."""
     groups = search_groups(q)
     if dialect == "sqlite":
+        found_ids = select(_fts.c.rowid).where(_fts_match(groups))
+    else:
+        found_ids = select(TicketSearch.ticket_id).where(_ts_match(groups))
+    candidates = (
+        select(Ticket.id)
+        .where(Ticket.id.in_(found_ids), *within)
+        .order_by(Ticket.id.desc())
+        .limit(RANKED_CANDIDATES)
+    )
+    if dialect == "sqlite":
         bm25: ColumnElement[float] = func.bm25(literal_column(FTS_TABLE), type_=Float)
-        found = select(_fts.c.rowid.label("ticket_id"), bm25.label("rank")).where(_fts_match(groups))
+        found = select(_fts.c.rowid.label("ticket_id"), bm25.label("rank")).where(
+            _fts_match(groups), _fts.c.rowid.in_(candidates)
+        )
     else:
         # Normalisation 1 divides by the log of the document's length, as bm25 also weighs length.
         ts_rank: ColumnElement[float] = func.ts_rank(
             _tsvector(), func.to_tsquery(_SIMPLE, tsquery(groups)), 1, type_=Float
         )
-        found = select(TicketSearch.ticket_id.label("ticket_id"), (-ts_rank).label("rank")).where(
-            _ts_match(groups)
+        chosen = candidates.subquery("candidates")
+        found = select(TicketSearch.ticket_id.label("ticket_id"), (-ts_rank).label("rank")).join(
+            chosen, chosen.c.id == TicketSearch.ticket_id
         )
     return found.subquery("search_hits")
 
