@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, func, literal, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 
+from linka.core.db import UTCDateTime
 from linka.core.errors import Invalid
 from linka.core.pagination import Page, check_limit, decode_cursor, encode_cursor
 from linka.core.permissions import Actor
@@ -25,6 +27,24 @@ CATEGORIES = {"active": ACTIVE, "done": DONE, "trash": TRASH}
 SORTS = ("importance", "activity", "relevance")
 # Tickets without an SLA due time sort after every ticket with one.
 _NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class _NoDue(ColumnElement[datetime]):
+    """_NO_DUE written into the SQL as a constant, as migration 0003 wrote it into the importance
+    order's expression index: with a bound parameter instead, no engine would use the index."""
+
+    inherit_cache = True
+    type = UTCDateTime()
+
+
+@compiles(_NoDue)
+def _no_due_sqlite(_element: _NoDue, _compiler: Any, **_kw: Any) -> str:
+    return "'9999-12-31 00:00:00.000000'"  # how SQLite stores it (text)
+
+
+@compiles(_NoDue, "postgresql")
+def _no_due_postgresql(_element: _NoDue, _compiler: Any, **_kw: Any) -> str:
+    return "'9999-12-31 00:00:00+00'::timestamptz"
 
 
 @dataclass
@@ -118,8 +138,8 @@ def ticket_conditions(actor: Actor, filters: TicketFilters) -> list[ColumnElemen
 _SORT_KEYS: dict[str, tuple[list[Any], bool]] = {
     "importance": (
         [
-            func.coalesce(Ticket.sla_due_at, literal(_NO_DUE, Ticket.sla_due_at.type)),
-            literal(3) - Ticket.priority,
+            func.coalesce(Ticket.sla_due_at, _NoDue()),
+            literal_column("3", Integer) - Ticket.priority,
             Ticket.created_at,
             Ticket.id,
         ],
