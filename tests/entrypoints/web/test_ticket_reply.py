@@ -357,7 +357,7 @@ async def test_without_javascript_switching_mode_keeps_the_text_in_the_draft(
 # drafts, newest group, drafts, canned answers). The same number on both engines, made differently:
 # PostgreSQL locks the ticket with a second read each time (+2) but batches the two messages and the two
 # history rows of one flush (-2).
-EDITOR_REPLY_STATEMENTS = 3 + 4 + 17 + 7 + 10
+EDITOR_REPLY_STATEMENTS = 3 + 4 + 17 + 5 + 10
 
 
 async def test_sending_a_reply_from_the_editor_costs_a_fixed_number_of_statements(
