@@ -4,10 +4,13 @@ moments ago are handed out without the ping's round trip."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linka.core import db as db_module
 from linka.core.db import Database
@@ -60,3 +63,21 @@ async def test_connections_run_without_jit(db: Database) -> None:
     """JIT compiling costs more than the short queries of a helpdesk gain (docs/benchmarks.md)."""
     async with db.read_session() as session:
         assert (await session.execute(text("SHOW jit"))).scalar_one() == "off"
+
+
+async def test_a_read_session_sends_no_transaction_round_trips(db: Database) -> None:
+    """Reads run without BEGIN/ROLLBACK on PostgreSQL (at READ COMMITTED each statement has its own
+    snapshot anyway). Seen from the server: within a transaction now() stands still, outside it each
+    statement has its own."""
+
+    async def two_nows(session: AsyncSession) -> tuple[Any, Any]:
+        first = (await session.execute(text("SELECT now()"))).scalar_one()
+        await session.execute(text("SELECT pg_sleep(0.02)"))
+        return first, (await session.execute(text("SELECT now()"))).scalar_one()
+
+    async with db.read_session() as session:
+        first, second = await two_nows(session)
+    assert second > first
+    async with db.sessions() as session:
+        first, second = await two_nows(session)
+    assert second == first  # a unit of work still has its transaction

@@ -168,8 +168,13 @@ class Database:
         self.url = url
         self.engine = create_engine(url, echo=echo, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        read_options: dict[str, Any] = {READONLY_OPTION: True}
+        if self.engine.dialect.name == "postgresql":
+            # No BEGIN and ROLLBACK round trips around a read: at READ COMMITTED every statement takes
+            # its own snapshot anyway, so a transaction adds nothing to a read-only session.
+            read_options["isolation_level"] = "AUTOCOMMIT"
         self.read_sessions = async_sessionmaker(
-            self.engine.execution_options(**{READONLY_OPTION: True}), expire_on_commit=False, autoflush=False
+            self.engine.execution_options(**read_options), expire_on_commit=False, autoflush=False
         )
 
     @property

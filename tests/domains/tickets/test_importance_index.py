@@ -32,7 +32,7 @@ async def _plan_of_the_list(db: Database, personas: Personas) -> str:
         plan.extend(cursor.fetchall())
 
     engine = db.engine.sync_engine
-    async with db.read_session() as session:
+    async with db.sessions() as session:  # a transaction: SET LOCAL holds until its end
         if db.dialect == "postgresql":
             # The personas' few tickets would be sorted in memory whatever the indexes: without sorting
             # allowed, the planner must find an index giving the order, or still sort. (PostgreSQL
