@@ -97,15 +97,10 @@ async def chat_summaries(session: AsyncSession, chats: Sequence[Chat]) -> list[C
     if not chats:
         return []
     chat_ids = [chat.id for chat in chats]
-    tickets = dict(
-        (
-            await session.execute(
-                select(Ticket.id, Ticket.code).where(Ticket.id.in_({c.ticket_id for c in chats}))
-            )
-        )
-        .tuples()
-        .all()
+    rows = await session.execute(
+        select(Ticket.id, Ticket.code).where(Ticket.id.in_({c.ticket_id for c in chats}))
     )
+    tickets = {int(ticket_id): code for ticket_id, code in rows.all()}
     departments = {
         int(row[0]): (row[1], row[2])
         for row in (
