@@ -43,9 +43,12 @@ CREATE = AUTH + 6 + SHOWN + 5
 # A reply: the ticket and may-work check; the recipient's contact and emails, the CCs; group, ticket
 # touched, message, history; the email thread, the mailbox the ticket came in to, the queued mail and its
 # two history rows, the ticket's reply metrics, the group's Message-ID, the sender's draft dropped; the
-# search document; the answer (messages, author, the mail). The same number on both engines, made
-# differently: PostgreSQL reads the ticket once more to lock it, but inserts the two history rows at once.
-REPLY = AUTH + 2 + 3 + 4 + 2 + 3 + 3 + 5 + 3
+# search document; the answer (messages, author, the mail). PostgreSQL inserts the two history rows at
+# once (one statement fewer).
+REPLY = {
+    "sqlite": AUTH + 2 + 3 + 4 + 2 + 3 + 3 + 5 + 3,
+    "postgresql": AUTH + 2 + 3 + 4 + 2 + 3 + 3 + 5 + 3 - 1,
+}
 
 
 async def _get(client: AppClient, runtime: Runtime, who: Person, url: str) -> tuple[Statements, Any]:
@@ -182,4 +185,4 @@ async def test_replying_to_a_ticket_that_came_by_mail(
         )
     assert response.status_code == 201, response.text
     assert response.json()["kind"] == "outgoing_email"
-    assert seen.count == REPLY, "\n".join(seen.sql)
+    assert seen.count == REPLY[runtime.db.dialect], "\n".join(seen.sql)

@@ -354,10 +354,9 @@ async def test_without_javascript_switching_mode_keeps_the_text_in_the_draft(
 # and check again, the recipient's contact and emails, group, ticket touched, text and HTML messages,
 # history, email thread, mailbox, queued mail and its two history rows, reply metrics, Message-ID, draft
 # dropped); the search document; the editor rendered again (ticket, visibility, the ticket's shape,
-# drafts, newest group, drafts, canned answers). The same number on both engines, made differently:
-# PostgreSQL locks the ticket with a second read each time (+2) but batches the two messages and the two
-# history rows of one flush (-2).
-EDITOR_REPLY_STATEMENTS = 3 + 4 + 17 + 5 + 10
+# drafts, newest group, drafts, canned answers). PostgreSQL batches the two messages and the two history
+# rows of one flush (2 statements fewer).
+EDITOR_REPLY_STATEMENTS = {"sqlite": 3 + 4 + 17 + 5 + 10, "postgresql": 3 + 4 + 17 + 5 + 10 - 2}
 
 
 async def test_sending_a_reply_from_the_editor_costs_a_fixed_number_of_statements(
@@ -385,4 +384,4 @@ async def test_sending_a_reply_from_the_editor_costs_a_fixed_number_of_statement
     assert response.status_code == 200, text_of(response.text)[:500]
     [mail] = await rows(runtime, OutgoingMail, OutgoingMail.kind == "reply")
     assert (mail.ticket_id, mail.to_address) == (ticket.id, "karel@acme.test")
-    assert seen.count == EDITOR_REPLY_STATEMENTS, "\n".join(seen.sql)
+    assert seen.count == EDITOR_REPLY_STATEMENTS[runtime.db.dialect], "\n".join(seen.sql)

@@ -88,17 +88,22 @@ async def ticket_ids_of_contact(session: AsyncSession, contact_id: int) -> list[
 
 
 async def _ticket_by_code(session: AsyncSession, code: str, *, for_update: bool = False) -> Ticket | None:
-    """The ticket a code names, following merges: a merged ticket's code resolves to its target."""
-    query = select(Ticket).where(Ticket.code == normalise_ticket_code(code))
-    ticket = (await session.execute(query)).scalar_one_or_none()
+    """The ticket a code names, following merges: a merged ticket's code resolves to its target.
+    `for_update` locks it on PostgreSQL in the same read, serialising concurrent writers of one ticket
+    (SQLite's BEGIN IMMEDIATE already does); the rows of a merge chain on the way are locked too."""
+    lock = for_update and session.get_bind().dialect.name == "postgresql"
+
+    async def read(condition: ColumnElement[bool]) -> Ticket | None:
+        query = select(Ticket).where(condition)
+        if lock:  # fresh values, even for a ticket this session read before without the lock
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await session.execute(query)).scalar_one_or_none()
+
+    ticket = await read(Ticket.code == normalise_ticket_code(code))
     seen = 0
     while ticket is not None and ticket.merged_into_id is not None and seen < 10:
-        ticket = await session.get(Ticket, ticket.merged_into_id)
+        ticket = await read(Ticket.id == ticket.merged_into_id)
         seen += 1
-    if ticket is not None and for_update and session.get_bind().dialect.name == "postgresql":
-        # Serialise concurrent writers of one ticket (SQLite's BEGIN IMMEDIATE already does).
-        locked = select(Ticket).where(Ticket.id == ticket.id).with_for_update()
-        ticket = (await session.execute(locked.execution_options(populate_existing=True))).scalar_one()
     return ticket
 
 
