@@ -6,12 +6,13 @@ the number of worker processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +46,16 @@ TICKETS = 400
 OPTIONS = Options(TICKETS, seed=4, anchor=datetime(2026, 11, 24, 10, tzinfo=UTC), days=14, workers=0)
 STATUSES = {status.value for status in Status if status is not Status.INIT}
 _names = itertools.count()
+
+
+@contextlib.asynccontextmanager
+async def opened(url: str) -> AsyncIterator[Database]:
+    """The seeded database for one test's reads, disposed after."""
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 # ---- fresh databases ----------------------------------------------------------------------------------
@@ -113,12 +124,8 @@ def seeded(fresh: FreshDatabases) -> tuple[str, Report]:
 
 
 async def _rows(url: str, sql: str, **values: object) -> list[tuple[object, ...]]:
-    db = Database(url)
-    try:
-        async with db.read_session() as session:
-            return [tuple(row) for row in (await session.execute(text(sql), values)).all()]
-    finally:
-        await db.dispose()
+    async with opened(url) as db, db.read_session() as session:
+        return [tuple(row) for row in (await session.execute(text(sql), values)).all()]
 
 
 # ---- what is made --------------------------------------------------------------------------------------
@@ -226,8 +233,7 @@ async def test_metric_columns_match_the_threads(seeded: tuple[str, Report]) -> N
 
 async def test_search_documents_are_the_domains(seeded: tuple[str, Report]) -> None:
     url, _ = seeded
-    db = Database(url)
-    try:
+    async with opened(url) as db:
         async with db.read_session() as session:
             stored = dict((await session.execute(text("SELECT ticket_id, terms FROM ticket_search"))).all())
             # Every merged-into ticket, form, HTML twin and chat, and a spread of the rest.
@@ -241,37 +247,30 @@ async def test_search_documents_are_the_domains(seeded: tuple[str, Report]) -> N
             sample = sorted({*special.scalars(), *range(1, TICKETS + 1, 7)})
             computed = await ticket_documents(session, sample)
         assert {ticket_id: stored[ticket_id] for ticket_id in sample} == computed
-    finally:
-        await db.dispose()
 
 
 async def test_search_finds_a_ticket_by_a_word_of_its_thread(seeded: tuple[str, Report]) -> None:
     url, _ = seeded
-    db = Database(url)
-    try:
-        async with db.read_session() as session:
-            ticket_id, body = (
-                await session.execute(
-                    text(
-                        "SELECT m.ticket_id, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id "
-                        "WHERE m.kind = 'text' AND t.channel = 'form' ORDER BY m.id LIMIT 1"
-                    )
+    async with opened(url) as db, db.read_session() as session:
+        ticket_id, body = (
+            await session.execute(
+                text(
+                    "SELECT m.ticket_id, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+                    "WHERE m.kind = 'text' AND t.channel = 'form' ORDER BY m.id LIMIT 1"
                 )
-            ).one()
-            word = max(words(body), key=len)
-            found = await session.execute(select(Ticket.id).where(matches(db.dialect, word)))
-            assert ticket_id in set(found.scalars())
-            hits = search_hits(db.dialect, word)
-            ranked = await session.execute(select(hits.c.ticket_id).order_by(hits.c.rank))
-            assert ticket_id in set(ranked.scalars())
-    finally:
-        await db.dispose()
+            )
+        ).one()
+        word = max(words(body), key=len)
+        found = await session.execute(select(Ticket.id).where(matches(db.dialect, word)))
+        assert ticket_id in set(found.scalars())
+        hits = search_hits(db.dialect, word)
+        ranked = await session.execute(select(hits.c.ticket_id).order_by(hits.c.rank))
+        assert ticket_id in set(ranked.scalars())
 
 
 async def test_indexes_sequences_and_keys_work_after_the_load(seeded: tuple[str, Report]) -> None:
     url, _ = seeded
-    db = Database(url)
-    try:
+    async with opened(url) as db:
         async with db.read_session() as session:
             if db.dialect == "sqlite":
                 names = set((await session.execute(text("SELECT name FROM sqlite_master"))).scalars())
@@ -310,8 +309,6 @@ async def test_indexes_sequences_and_keys_work_after_the_load(seeded: tuple[str,
             assert (
                 await session.execute(select(func.count()).where(Ticket.code == ticket.code))
             ).scalar_one() == 1
-    finally:
-        await db.dispose()
 
 
 async def _orphans(session: AsyncSession) -> list[str]:
