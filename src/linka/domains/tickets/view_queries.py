@@ -8,21 +8,20 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Executable, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from linka.core.db import dialect_of, one_of, one_of_parameter
+from linka.core.db import dialect_of, one_of_parameter
 from linka.domains.accounts.models import Agent, Department
 from linka.domains.contacts.models import Contact, ContactEmail
 from linka.domains.fields import queries as fields_queries
 from linka.domains.tickets.models import CustomStatus, Tag, Ticket, TicketCc, TicketTag
 from linka.domains.tickets.schemas import ContactRef, TagRef, TicketMetrics, TicketOut
 from linka.domains.tickets.statuses import Priority
-
-_NO_CONTACT = ContactRef(id="", name="", email=None)
 
 
 def _primary_email() -> Any:
@@ -36,7 +35,21 @@ def _primary_email() -> Any:
     )
 
 
-_Row = tuple[ContactRef, str, str | None, str | None, str | None, str | None]
+@dataclass(frozen=True, slots=True)
+class References:
+    """What a ticket names, as a list or the API shows it."""
+
+    contact: ContactRef
+    department: str  # public id
+    department_name: str
+    assignee: str | None  # public id
+    assignee_name: str | None
+    custom_status: str | None  # public id
+    merged_into: str | None  # code
+    follow_up_of: str | None  # code
+
+
+_NO_REFERENCES = References(ContactRef(id="", name="", email=None), "", "", None, None, None, None, None)
 
 
 @functools.cache
@@ -49,7 +62,9 @@ def _references_query(dialect: str) -> Executable:
             Contact.name,
             _primary_email(),
             Department.public_id,
+            Department.name,
             Agent.public_id,
+            Agent.name,
             CustomStatus.public_id,
             merged.code,
             follows.code,
@@ -85,29 +100,6 @@ def _tags_query(dialect: str) -> Executable:
     )
 
 
-@functools.cache
-def _row_names_query(dialect: str) -> Executable:
-    return (
-        select(Ticket.id, Contact.name, _primary_email(), Department.name, Agent.name)
-        .select_from(Ticket)
-        .join(Contact, Contact.id == Ticket.contact_id)
-        .join(Department, Department.id == Ticket.department_id)
-        .outerjoin(Agent, Agent.id == Ticket.assignee_id)
-        .where(one_of_parameter(dialect, Ticket.id, "ids"))
-    )
-
-
-async def row_names(
-    session: AsyncSession, ticket_ids: Sequence[int]
-) -> dict[int, tuple[str, str | None, str, str | None]]:
-    """For a list row of each ticket, in one query: the contact's name and primary email, the
-    department's name and the assignee's name."""
-    if not ticket_ids:
-        return {}
-    rows = await session.execute(_row_names_query(dialect_of(session)), {"ids": list(ticket_ids)})
-    return {int(row[0]): (row[1], row[2], row[3], row[4]) for row in rows.all()}
-
-
 async def tag_refs(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[TagRef]]:
     """The tags of each ticket, by name (tickets without: absent)."""
     if not ticket_ids:
@@ -115,11 +107,16 @@ async def tag_refs(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int
     return await _tags(session, dialect_of(session), list(ticket_ids))
 
 
-async def _references(session: AsyncSession, dialect: str, ids: list[int]) -> dict[int, _Row]:
-    """Per ticket: its contact, department, assignee, custom status and the codes of the tickets it
-    was merged into or follows up, as public ids, in one query."""
-    rows = await session.execute(_references_query(dialect), {"ids": ids})
-    return {int(row[0]): (ContactRef(id=row[1], name=row[2], email=row[3]), *row[4:]) for row in rows.all()}
+async def ticket_references(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, References]:
+    """Per ticket, in one query: its contact (with the primary email), department, assignee, custom
+    status and the codes of the tickets it was merged into or follows up."""
+    if not ticket_ids:
+        return {}
+    rows = await session.execute(_references_query(dialect_of(session)), {"ids": list(ticket_ids)})
+    return {
+        int(row[0]): References(ContactRef(id=row[1], name=row[2], email=row[3]), *row[4:])
+        for row in rows.all()
+    }
 
 
 async def _cc(session: AsyncSession, dialect: str, ids: list[int]) -> dict[int, list[ContactRef]]:
@@ -142,28 +139,26 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
         return []
     dialect = dialect_of(session)
     ids = sorted({ticket.id for ticket in tickets})
-    references = await _references(session, dialect, ids)
+    references = await ticket_references(session, ids)
     cc = await _cc(session, dialect, ids)
     tags = await _tags(session, dialect, ids)
     fields = await fields_queries.values_of(session, "ticket", ids)
     outs = []
     for t in tickets:
-        contact, department, assignee, custom_status, merged_into, follow_up_of = references.get(
-            t.id, (_NO_CONTACT, "", None, None, None, None)
-        )
+        named = references.get(t.id, _NO_REFERENCES)
         outs.append(
             TicketOut(
                 code=t.code,
                 subject=t.subject,
                 status=t.status,
-                custom_status=custom_status,
+                custom_status=named.custom_status,
                 priority=Priority(t.priority).label,
                 channel=t.channel,
                 language=t.language,
-                contact=contact,
+                contact=named.contact,
                 cc=cc.get(t.id, []),
-                department=department or "",
-                assignee=assignee,
+                department=named.department,
+                assignee=named.assignee,
                 tags=tags.get(t.id, []),
                 fields=fields.get(t.id, {}),
                 created_at=t.created_at,
@@ -171,8 +166,8 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
                 last_activity_at=t.last_activity_at,
                 postponed_until=t.postponed_until,
                 sla_due_at=t.sla_due_at,
-                merged_into=merged_into,
-                follow_up_of=follow_up_of,
+                merged_into=named.merged_into,
+                follow_up_of=named.follow_up_of,
                 metrics=TicketMetrics(
                     first_assigned_at=t.first_assigned_at,
                     first_agent_reply_at=t.first_agent_reply_at,
@@ -192,12 +187,3 @@ async def ticket_outs(session: AsyncSession, tickets: Sequence[Ticket]) -> list[
 
 async def ticket_out(session: AsyncSession, ticket: Ticket) -> TicketOut:
     return (await ticket_outs(session, [ticket]))[0]
-
-
-async def codes_of(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, str]:
-    if not ticket_ids:
-        return {}
-    rows = await session.execute(
-        select(Ticket.id, Ticket.code).where(one_of(dialect_of(session), Ticket.id, ticket_ids))
-    )
-    return {int(key): code for key, code in rows.all()}

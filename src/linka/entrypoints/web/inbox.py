@@ -69,7 +69,7 @@ class InboxRow:
 async def inbox_rows(session: AsyncSession, actor: Actor, tickets: list[Ticket]) -> list[InboxRow]:
     """What a list row shows, for a whole page in a fixed number of queries."""
     ids = [t.id for t in tickets]
-    names = await view_queries.row_names(session, ids)
+    references = await view_queries.ticket_references(session, ids)
     tags = await view_queries.tag_refs(session, ids)
     read = await read_actions.read_times(session, actor.agent_id, ids) if actor.agent_id else {}
     now = clock.now()
@@ -77,14 +77,14 @@ async def inbox_rows(session: AsyncSession, actor: Actor, tickets: list[Ticket])
     for t in tickets:
         seen = read.get(t.id)
         due = t.sla_due_at if t.status in (Status.NEW, Status.OPEN) else None
-        contact, email, department, assignee = names.get(t.id, ("", None, "", None))
+        named = references.get(t.id)
         rows.append(
             InboxRow(
                 code=t.code,
                 subject=t.subject,
-                contact=contact or email or "",
-                department=department,
-                assignee=assignee,
+                contact=(named.contact.name or named.contact.email or "") if named else "",
+                department=named.department_name if named else "",
+                assignee=named.assignee_name if named else None,
                 status=t.status,
                 priority=Priority(t.priority).label,
                 tags=[tag.name for tag in tags.get(t.id, [])],
