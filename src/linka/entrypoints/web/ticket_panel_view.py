@@ -90,6 +90,12 @@ class PanelView:
     status_labels: dict[str, str] = field(default_factory=lambda: STATUS_LABELS)
 
     @property
+    def version(self) -> int:
+        """The ticket's last change in microseconds: the page keeps the newest panel it was sent
+        (static/js/app.js, keepNewestVersion), so a refresh rendered before a change cannot undo it."""
+        return round(self.ticket.updated_at.timestamp() * 1_000_000)
+
+    @property
     def priorities(self) -> list[Choice]:
         return [Choice(value, label, value == self.out.priority) for value, label in PRIORITIES]
 

@@ -9,6 +9,45 @@
     event.detail.headers["x-csrf-token"] = csrf();
   });
 
+  /* ---- versioned fragments (the ticket panel, data-version): the newest answer wins ----
+     A live refresh started before a change can answer after the change's own answer; and an answer
+     can arrive for an element that a refresh has already replaced. So each versioned element drops an
+     answer older than what it shows, and takes over answers meant for the element it replaced. The
+     listener sits on the element itself: a replaced element's events no longer reach the document. */
+  function versionIn(html, id) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const version = template.content.getElementById(id)?.dataset.version;
+    return version === undefined ? null : Number(version);
+  }
+
+  function keepNewestVersion(event) {
+    const target = event.detail.target;
+    if (target !== event.currentTarget || !event.detail.shouldSwap) return;
+    const live = document.getElementById(target.id);
+    const incoming = versionIn(event.detail.serverResponse, target.id);
+    if (!live || incoming === null) return;
+    if (Number(live.dataset.version) > incoming) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    if (live !== target) {
+      event.detail.target = live;
+      // htmx fired the answer's HX-Trigger on the replaced element, where no listener hears it.
+      const trigger = event.detail.xhr.getResponseHeader("HX-Trigger");
+      if (trigger && !trigger.startsWith("{")) {
+        for (const name of trigger.split(",")) document.body.dispatchEvent(new CustomEvent(name.trim()));
+      }
+    }
+  }
+
+  document.addEventListener("htmx:load", (event) => {
+    const root = event.target;
+    const versioned = root.matches?.("[id][data-version]") ? [root] : [];
+    versioned.push(...(root.querySelectorAll?.("[id][data-version]") ?? []));
+    for (const element of versioned) element.addEventListener("htmx:beforeSwap", keepNewestVersion);
+  });
+
   /* ---- the live connection: ticket changes, presence, notifications ---- */
   const live = {
     socket: null,
