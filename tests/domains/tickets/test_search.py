@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.engine import Connection
 
 from linka.core.db import Base, Database
@@ -42,6 +42,7 @@ from linka.domains.tickets.search_models import TicketSearch
 from linka.entrypoints.runtime import Runtime
 from linka.migrations.autogenerate import include_object
 from tests.personas import Person, Personas
+from tests.query_counter import counting_statements
 
 SYSTEM = system_actor(Origin.API)
 
@@ -257,6 +258,41 @@ async def test_relevance_ranks_only_the_newest_matches_the_agent_may_see(
     assert {ticket.id for ticket in best_first.items} == {ticket.id for ticket in support[1:]}
     # Another order filters without ranking: every match is there.
     assert {ticket.id for ticket in by_activity.items} == {ticket.id for ticket in support}
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])
+async def test_postgresql_plans_each_search_for_its_words(
+    db: Database, runtime: Runtime, personas: Personas, engine_name: str
+) -> None:
+    """The words are written into the statement, not sent as parameters: a prepared statement's generic
+    plan cannot know how common a word is, and the wrong plan was 90x slower at 1M tickets (search.py)."""
+    made = await new_ticket(runtime, personas, "Zlatokopka ve skladu")
+    sara = await actor_for(db, personas.support_agent)
+    async with db.read_session() as session:
+        with counting_statements(db) as seen:
+            found = await list_queries.list_tickets(
+                session, sara, TicketFilters(), sort="relevance", search="zlatokopka"
+            )
+    assert [ticket.id for ticket in found.items] == [made.id]
+    searching = [sql for sql in seen.sql if "to_tsquery" in sql]
+    assert searching
+    assert all("zlatokop" in sql for sql in searching)
+    assert all("to_tsquery('simple'::regconfig, $" not in sql for sql in searching)
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])
+async def test_postgresql_keeps_statistics_for_many_search_terms(db: Database, engine_name: str) -> None:
+    """Migration 0004: the plan for a word depends on PostgreSQL knowing how common it is."""
+    async with db.read_session() as session:
+        target = (
+            await session.execute(
+                text(
+                    "SELECT attstattarget FROM pg_attribute"
+                    " WHERE attrelid = 'ticket_search'::regclass AND attname = 'terms_vector'"
+                )
+            )
+        ).scalar_one()
+    assert target == 1_000
 
 
 @pytest.mark.parametrize(
