@@ -36,6 +36,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import texts
+from bench.load import prepare
+from bench.load.prepare import DETAIL_MESSAGES
 from linka.config import Settings
 from linka.core.db import Database
 from linka.core.events import EventBus
@@ -50,8 +52,9 @@ from linka.domains.tickets.list_queries import TicketFilters
 from linka.domains.tickets.models import Tag, Ticket, TicketTag
 from linka.domains.tickets.queries import workable_ticket_condition
 from linka.domains.tickets.statuses import WAITING_FOR_AGENT, Status
-from linka.entrypoints.asgi import create_app
-from linka.entrypoints.runtime import build_runtime, register_handlers
+from linka.domains.tickets.thread_models import Message
+from linka.entrypoints.asgi import CSRF_COOKIE, create_app
+from linka.entrypoints.runtime import Runtime, build_runtime, register_handlers
 
 PAGE = 50
 DEEP_PAGES = 20
@@ -376,13 +379,17 @@ async def count_matches(ctx: Context, cases: list[Case]) -> None:
             case.matching = f"{await _waiting(ctx, case.actor):,} waiting"
 
 
-async def run_all(url: str, repeat: int, with_plans: bool) -> tuple[list[Case], Context]:
+async def run_all(url: str, repeat: int, with_plans: bool, only: list[str]) -> tuple[list[Case], Context]:
     db = Database(url, pool_size=5)
     recorder = Recorder(db)
     ctx = await build_context(db)
     try:
         async with http_cases(ctx) as web:
-            cases = domain_cases(ctx) + web
+            cases = [
+                case
+                for case in domain_cases(ctx) + web
+                if not only or any(part in f"{case.scenario} {case.actor}" for part in only)
+            ]
             await measure(recorder, cases, repeat)
         await count_matches(ctx, cases)
         if with_plans:
@@ -394,10 +401,62 @@ async def run_all(url: str, repeat: int, with_plans: bool) -> tuple[list[Case], 
     return cases, ctx
 
 
+async def _ticket_with_a_long_thread(ctx: Context) -> tuple[str, int]:
+    """A ticket of the solver's department with about 20 messages (the load run's detail scenario)."""
+    solver = ctx.actors["solver"]
+    async with ctx.db.read_session() as session:
+        newest = (
+            select(Ticket.id)
+            .where(Ticket.department_id.in_(list(solver.departments)))
+            .order_by(Ticket.id.desc())
+            .limit(5_000)
+        )
+        sizes = (
+            select(Message.ticket_id, func.count().label("messages"))
+            .where(Message.ticket_id.in_(newest))
+            .group_by(Message.ticket_id)
+            .subquery()
+        )
+        code, messages = (
+            await session.execute(
+                select(Ticket.code, sizes.c.messages)
+                .join(sizes, sizes.c.ticket_id == Ticket.id)
+                .order_by(func.abs(sizes.c.messages - DETAIL_MESSAGES), Ticket.id)
+                .limit(1)
+            )
+        ).one()
+    return code, int(messages)
+
+
+async def _sign_in(runtime: Runtime, client: httpx.AsyncClient, actor: Actor) -> None:
+    """The solver signs in through /login like a browser (their password set to the bench's)."""
+    async with runtime.db.read_session() as session:
+        agent = await session.get_one(Agent, actor.agent_id)
+    password = await prepare.set_password(runtime, prepare.agent_ref(agent))
+    await client.get("/login")
+    answer = await client.post(
+        "/login",
+        data={"email": agent.email, "password": password, "_csrf_token": client.cookies[CSRF_COOKIE]},
+    )
+    if answer.status_code != 303:
+        raise RuntimeError(f"signing in failed: {answer.status_code} {answer.text[:300]}")
+
+
+def _http_case(client: httpx.AsyncClient, scenario: str, who: str, path: str, token: str | None) -> Case:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def get() -> int:
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 200, response.text[:500]
+        return len(response.content)
+
+    return Case(scenario, who, get)
+
+
 @asynccontextmanager
 async def http_cases(ctx: Context) -> AsyncIterator[list[Case]]:
-    """Whole requests through the app: authentication by API key, parameters, the queries, JSON. The
-    keys are made for the run and revoked after it."""
+    """Whole requests through the app: authentication by API key (or, for the inbox page, a session
+    cookie), parameters, the queries, JSON or HTML. The keys are made for the run and revoked after it."""
     db = ctx.db
     keys: dict[str, tuple[int, str, str]] = {}
     async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
@@ -410,22 +469,32 @@ async def http_cases(ctx: Context) -> AsyncIterator[list[Case]]:
     try:
         with tempfile.TemporaryDirectory(prefix="linka-bench-") as folder:
             settings = Settings(data_dir=Path(folder), database_url=db.url, secret_key="bench-" + "x" * 40)
-            app = create_app(runtime=build_runtime(settings, db=db))
+            runtime = build_runtime(settings, db=db)
+            app = create_app(runtime=runtime)
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client,
+                httpx.AsyncClient(transport=transport, base_url="http://bench.local") as browser,
+            ):
                 cases = []
                 for path in (
                     "/api/v1/tickets?limit=50",
                     f"/api/v1/tickets?q={texts.COMMON_CZECH_WORD}&limit=50",
                 ):
                     for who, (_, _, token) in keys.items():
-
-                        async def get(path: str = path, token: str = token) -> int:
-                            response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
-                            assert response.status_code == 200, response.text
-                            return len(response.json()["items"])
-
-                        cases.append(Case(f"HTTP GET {path}", who, get))
+                        cases.append(_http_case(client, f"HTTP GET {path}", who, path, token))
+                code, messages = await _ticket_with_a_long_thread(ctx)
+                solver_token = keys["solver"][2]
+                for path in (f"/api/v1/tickets/{code}", f"/api/v1/tickets/{code}/thread"):
+                    scenario = f"HTTP GET {path.replace(code, '{code}')} ({messages} messages)"
+                    cases.append(_http_case(client, scenario, "solver", path, solver_token))
+                # A client of its own: the API rows must not carry the session cookie.
+                await _sign_in(runtime, browser, ctx.actors["solver"])
+                cases.append(
+                    _http_case(
+                        browser, "HTTP GET /tickets (inbox page, signed in)", "solver", "/tickets", None
+                    )
+                )
                 yield cases
     finally:
         async with unit_of_work(db, system_actor(Origin.CLI)) as uow:
@@ -483,10 +552,18 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="add the plan of each scenario's slowest query"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only the rows whose scenario and actor contain TEXT (repeatable); with a large --repeat, "
+        "a loop to profile: py-spy record -- python -m bench.scenarios …",
+    )
     args = parser.parse_args()
     header = asyncio.run(describe(args.url))
     load_before = os.getloadavg()[0]
-    cases, ctx = asyncio.run(run_all(args.url, args.repeat, args.explain))
+    cases, ctx = asyncio.run(run_all(args.url, args.repeat, args.explain, args.only))
     # The machine may be shared: its load says how far the figures are from an idle one.
     header += f", load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after"
     print(report(cases, ctx, header, args.repeat))

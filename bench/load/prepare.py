@@ -67,7 +67,7 @@ class Workspace:
     contact_emails: list[str] = field(default_factory=list)
 
 
-def _agent(row: Agent) -> AgentRef:
+def agent_ref(row: Agent) -> AgentRef:
     return AgentRef(row.id, row.public_id, row.email, row.name, row.password_hash, row.auth_epoch)
 
 
@@ -113,8 +113,8 @@ async def survey(runtime: Runtime) -> Workspace:
             ).scalar_one(),
         }
         workspace = Workspace(
-            admin=_agent(admin),
-            solver=_agent(solver),
+            admin=agent_ref(admin),
+            solver=agent_ref(solver),
             department_id=busiest,
             department_public_id=department.public_id,
             department_name=department.name,
@@ -311,7 +311,7 @@ async def chat_agents(runtime: Runtime, workspace: Workspace, wanted: int) -> li
                 .limit(wanted)
             )
         ).scalars()
-        return [_agent(row) for row in rows]
+        return [agent_ref(row) for row in rows]
 
 
 async def set_online(runtime: Runtime, made: Made, agents: list[AgentRef]) -> None:
