@@ -59,10 +59,12 @@ async def test_a_connection_used_moments_ago_is_not_pinged_and_a_failure_resets_
     assert await _backend_pid(db) != first
 
 
-async def test_connections_run_without_jit(db: Database) -> None:
-    """JIT compiling costs more than the short queries of a helpdesk gain (docs/benchmarks.md)."""
+async def test_connections_run_without_jit_or_parallel_workers(db: Database) -> None:
+    """JIT compiling and parallel workers cost more than the short, many, concurrent queries of a
+    helpdesk gain (docs/benchmarks.md)."""
     async with db.read_session() as session:
         assert (await session.execute(text("SHOW jit"))).scalar_one() == "off"
+        assert (await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one() == "0"
 
 
 async def test_a_read_session_sends_no_transaction_round_trips(db: Database) -> None:

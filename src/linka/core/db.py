@@ -101,7 +101,10 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         # PostgreSQL's JIT compiles any plan its cost model calls expensive, which here means a search
         # or a department-wide sort: 31 ms of compiling in a 1.46 s search at 1M tickets, and 5 % of a
         # department-wide list (188 -> 178 ms). Helpdesk queries are short; the compile never pays back.
-        connect_args={"server_settings": {"jit": "off"}},
+        # Parallel workers (two more processes for one query) help one big query on an idle server, but
+        # a helpdesk runs many small ones at once: with them off a rare-word search went from 43 to 71
+        # req/s at 16 connections on 2 cores (docs/benchmarks.md).
+        connect_args={"server_settings": {"jit": "off", "max_parallel_workers_per_gather": "0"}},
     )
     _ping_idle_connections(engine)
     return engine
