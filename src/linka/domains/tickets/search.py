@@ -19,15 +19,18 @@ Both raise Invalid("q", …) for a query without words.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Float,
+    Select,
     String,
     Subquery,
     bindparam,
@@ -40,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import column, table
 
-from linka.core.db import Database
+from linka.core.db import Database, dialect_of, one_of_parameter
 from linka.core.errors import Invalid
 from linka.core.search import fts5_query, index_text, query_groups, tsquery
 from linka.domains.contacts import queries as contacts_queries
@@ -232,14 +235,42 @@ def html_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
+@functools.cache
+def _document_queries(dialect: str) -> tuple[Select[int, str, str, int, str], Select[int, str], Select[Any]]:
+    """The statements ticket_documents runs, built once per engine (architecture.md, Hot reads)."""
+    tickets = (
+        select(Ticket.id, Ticket.code, Ticket.subject, Ticket.contact_id, Contact.name)
+        .outerjoin(Contact, Contact.id == Ticket.contact_id)
+        .where(one_of_parameter(dialect, Ticket.id, "ids"))
+    )
+    tags = (
+        select(TicketTag.ticket_id, Tag.name)
+        .join(Tag, Tag.id == TicketTag.tag_id)
+        .where(one_of_parameter(dialect, TicketTag.ticket_id, "ids"))
+        .order_by(TicketTag.ticket_id, Tag.name)
+    )
+    thread = (
+        select(
+            Message.ticket_id,
+            Message.group_id,
+            Message.kind,
+            func.substr(Message.body, 1, MAX_MESSAGE_CHARS),
+            Message.field_name,
+            Attachment.filename,
+        )
+        .join(MessageGroup, MessageGroup.id == Message.group_id)
+        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
+        .where(one_of_parameter(dialect, Message.ticket_id, "ids"))
+        .order_by(Message.ticket_id, MessageGroup.created_at, MessageGroup.id, Message.position, Message.id)
+    )
+    return tickets, tags, thread
+
+
 async def ticket_documents(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, str]:
     """The search terms of each existing ticket among `ticket_ids`, in four queries (tickets with their
     contact's name, the contacts' emails, tags, thread)."""
-    rows = await session.execute(
-        select(Ticket.id, Ticket.code, Ticket.subject, Ticket.contact_id, Contact.name)
-        .outerjoin(Contact, Contact.id == Ticket.contact_id)
-        .where(Ticket.id.in_(ticket_ids))
-    )
+    tickets, tags, thread = _document_queries(dialect_of(session))
+    rows = await session.execute(tickets, {"ids": list(ticket_ids)})
     documents: dict[int, _Document] = {}
     contact_of: dict[int, int] = {}
     for ticket_id, code, subject, contact_id, contact_name in rows.all():
@@ -251,37 +282,16 @@ async def ticket_documents(session: AsyncSession, ticket_ids: Sequence[int]) -> 
     emails = await contacts_queries.contact_emails(session, sorted(set(contact_of.values())))
     for ticket_id, contact_id in contact_of.items():
         documents[ticket_id].emails = emails.get(contact_id, [])
-    tags = await session.execute(
-        select(TicketTag.ticket_id, Tag.name)
-        .join(Tag, Tag.id == TicketTag.tag_id)
-        .where(TicketTag.ticket_id.in_(ids))
-        .order_by(TicketTag.ticket_id, Tag.name)
-    )
-    for ticket_id, name in tags.all():
+    for ticket_id, name in (await session.execute(tags, {"ids": ids})).all():
         documents[ticket_id].tags.append(name)
-    for ticket_id, texts in (await _thread_texts(session, ids)).items():
+    for ticket_id, texts in _thread_texts((await session.execute(thread, {"ids": ids})).all()).items():
         documents[ticket_id].messages = texts
     return {ticket_id: document.terms() for ticket_id, document in documents.items()}
 
 
-async def _thread_texts(session: AsyncSession, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+def _thread_texts(found: Sequence[Any]) -> dict[int, list[str]]:
     """Each ticket's message texts in thread order: bodies (an HTML body only when its group has no
     plain-text one, which says the same), form-field labels and file names."""
-    rows = await session.execute(
-        select(
-            Message.ticket_id,
-            Message.group_id,
-            Message.kind,
-            func.substr(Message.body, 1, MAX_MESSAGE_CHARS),
-            Message.field_name,
-            Attachment.filename,
-        )
-        .join(MessageGroup, MessageGroup.id == Message.group_id)
-        .outerjoin(Attachment, Attachment.id == Message.attachment_id)
-        .where(Message.ticket_id.in_(ticket_ids))
-        .order_by(Message.ticket_id, MessageGroup.created_at, MessageGroup.id, Message.position, Message.id)
-    )
-    found = rows.all()
     groups_with_text = {group_id for _, group_id, kind, *_ in found if kind == MessageKind.TEXT}
     texts: dict[int, list[str]] = defaultdict(list)
     for ticket_id, group_id, kind, body, field_name, filename in found:
@@ -301,32 +311,35 @@ async def reindex_tickets(session: AsyncSession, ticket_ids: Iterable[int]) -> N
     number). Called by the event handlers inside the writing transaction; tickets that no longer exist
     are skipped (their rows went with them)."""
     ids = sorted(set(ticket_ids))
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     for start in range(0, len(ids), CHUNK):
         documents = await ticket_documents(session, ids[start : start + CHUNK])
         if documents:
             await _store(session, dialect, documents)
 
 
-async def _store(session: AsyncSession, dialect: str, documents: dict[int, str]) -> None:
-    values = [{"ticket_id": ticket_id, "terms": terms} for ticket_id, terms in documents.items()]
-    statement: sqlite.Insert | postgresql.Insert
+@functools.cache
+def _upsert(dialect: str) -> sqlite.Insert | postgresql.Insert:
+    """Insert or rewrite a ticket's document; an unchanged document is not rewritten (no churn in the
+    full-text index for a priority change). Built once per engine, run with one row per ticket."""
     if dialect == "sqlite":
-        lite = sqlite.insert(TicketSearch).values(values)
-        statement = lite.on_conflict_do_update(
+        lite = sqlite.insert(TicketSearch)
+        return lite.on_conflict_do_update(
             index_elements=[TicketSearch.ticket_id],
             set_={"terms": lite.excluded.terms},
-            # An unchanged document is not rewritten: no churn in the FTS index for a priority change.
             where=TicketSearch.terms != lite.excluded.terms,
         )
-    else:
-        pg = postgresql.insert(TicketSearch).values(values)
-        statement = pg.on_conflict_do_update(
-            index_elements=[TicketSearch.ticket_id],
-            set_={"terms": pg.excluded.terms},
-            where=TicketSearch.terms != pg.excluded.terms,
-        )
-    await session.execute(statement)
+    pg = postgresql.insert(TicketSearch)
+    return pg.on_conflict_do_update(
+        index_elements=[TicketSearch.ticket_id],
+        set_={"terms": pg.excluded.terms},
+        where=TicketSearch.terms != pg.excluded.terms,
+    )
+
+
+async def _store(session: AsyncSession, dialect: str, documents: dict[int, str]) -> None:
+    values = [{"ticket_id": ticket_id, "terms": terms} for ticket_id, terms in documents.items()]
+    await session.execute(_upsert(dialect), values)
 
 
 async def rebuild_search_index(db: Database) -> int:
